@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs (as root) or names (otherwise) the Debian packages the test suite talks to:
+# the real registry, skopeo/umoci (peer tools), mmdebstrap (real test images), pigz/zstd (benchmarks).
+set -euo pipefail
+PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "missing system packages: ${missing[*]}" >&2
+  echo "run: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,42 @@
+"""The contract of image checks: a check declares its rules and the file analyzers it needs, and
+turns an `ImageContext` into findings. Checks are pure: no IO beyond what the context offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from caulk.check.registry import Rule
+from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.model import Finding
+from caulk.source.interface import Image
+
+__all__ = ["CheckOptions", "ImageCheck", "ImageContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    allow_paths: frozenset[str] = frozenset()  # absolute paths exempt from shell/tool/setuid checks
+    allow_tools: frozenset[str] = frozenset()  # tool names (e.g. "curl") exempt from CK-IMG tool checks
+    lowest_efficiency: float = 0.9  # dive --ci defaults
+    highest_wasted_bytes: int = 20 * 1024 * 1024
+    highest_user_wasted_percent: float = 0.1
+    disabled_rules: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ImageContext:
+    image: Image
+    view: LayerView
+    options: CheckOptions = field(default_factory=CheckOptions)
+
+
+class ImageCheck(Protocol):
+    @property
+    def rules(self) -> tuple[Rule, ...]: ...
+
+    @property
+    def analyzers(self) -> tuple[FileAnalyzer, ...]: ...
+
+    def run(self, ctx: ImageContext) -> Iterable[Finding]: ...

@@ -1,0 +1,72 @@
+"""`caulk` command line: a thin adapter over the library.
+
+Every command module registers itself on `cli` (a click group). Errors derived from
+`caulk.errors.Error` print one line `caulk: <where>: <what>` on stderr and exit with their code;
+anything else is an internal error (exit 3) whose traceback is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+import click
+
+from caulk import __version__
+from caulk.errors import EXIT_BAD_INPUT, EXIT_OPERATIONAL, Error
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="caulk")
+@click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """Make container images safe to run: inspect, scan, lint, de-fang, sign."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="caulk: %(levelname)s: %(name)s: %(message)s",
+    )
+
+
+def _register_commands() -> None:
+    # Each import adds its commands to `cli`.
+    from caulk.cli import scan  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_commands()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="caulk", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("caulk: aborted", err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    except click.ClickException as exc:
+        click.echo(f"caulk: {exc.format_message()}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except Error as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"caulk: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(EXIT_OPERATIONAL)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3
+        if debug:
+            traceback.print_exc()
+        click.echo(f"caulk: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

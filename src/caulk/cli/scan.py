@@ -1,0 +1,7 @@
+"""`caulk scan`."""
+
+from __future__ import annotations
+
+from caulk.cli.main import cli
+
+__all__ = ["cli"]

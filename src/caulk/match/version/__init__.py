@@ -1,0 +1,1 @@
+"""caulk.match.version"""
