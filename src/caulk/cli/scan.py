@@ -1,7 +1,92 @@
-"""`caulk scan`."""
+"""`caulk scan IMAGE`: hygiene checks (and vulnerabilities) with a `--fail-on` gate."""
 
 from __future__ import annotations
 
-from caulk.cli.main import cli
+import sys
+from pathlib import Path
 
-__all__ = ["cli"]
+import click
+
+from caulk.check.image.interface import CheckOptions
+from caulk.cli.main import cli
+from caulk.cli.output import progress_bar, write_output
+from caulk.errors import EXIT_GATE
+from caulk.model import Severity
+from caulk.policy import gate
+from caulk.report import FORMATS, render
+from caulk.scan import ScanOptions, scan_image
+from caulk.source.interface import Platform
+
+__all__ = ["scan"]
+
+SEVERITIES = [s.name for s in Severity if s is not Severity.UNKNOWN]
+
+
+def _check_options(
+    dive_ci: Path | None,
+    allow_tool: tuple[str, ...],
+    allow_path: tuple[str, ...],
+    disable: tuple[str, ...],
+) -> CheckOptions:
+    base = CheckOptions()
+    if dive_ci is not None:
+        from caulk.check.image import load_dive_ci
+
+        base = load_dive_ci(dive_ci)
+    return CheckOptions(
+        allow_paths=base.allow_paths | frozenset(allow_path),
+        allow_tools=base.allow_tools | frozenset(allow_tool),
+        lowest_efficiency=base.lowest_efficiency,
+        highest_wasted_bytes=base.highest_wasted_bytes,
+        highest_user_wasted_percent=base.highest_user_wasted_percent,
+        disabled_rules=base.disabled_rules | frozenset(disable),
+    )
+
+
+@cli.command()
+@click.argument("image")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option("--platform", help="os/arch[/variant] to pick from an index (default linux/amd64).")
+@click.option(
+    "--dive-ci",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read efficiency thresholds from a dive `.dive-ci` file.",
+)
+@click.option("--allow-tool", multiple=True, help="Tool name not to report (repeatable).")
+@click.option("--allow-path", multiple=True, help="Absolute path not to report (repeatable).")
+@click.option("--disable", multiple=True, metavar="RULE", help="Rule ID to skip (repeatable).")
+@click.pass_context
+def scan(
+    ctx: click.Context,
+    image: str,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    platform: str | None,
+    dive_ci: Path | None,
+    allow_tool: tuple[str, ...],
+    allow_path: tuple[str, ...],
+    disable: tuple[str, ...],
+) -> None:
+    """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS."""
+    options = ScanOptions(
+        platform=Platform.parse(platform) if platform else None,
+        checks=_check_options(dive_ci, allow_tool, allow_path, disable),
+    )
+    with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
+        result = scan_image(image, options, progress=progress)
+    color = output is None and fmt == "table" and sys.stdout.isatty()
+    write_output(render(result, fmt, color=color), output)
+    verdict = gate(result, Severity.parse(fail_on) if fail_on else None)
+    if not verdict.passed:
+        for reason in verdict.reasons:
+            click.echo(f"caulk: gate failed: {reason}", err=True)
+        ctx.exit(EXIT_GATE)

@@ -137,7 +137,9 @@ class LayerView(Protocol):
         """The analyzer result for the file visible at `path`, if any."""
         ...
 
-    def results(self, analyzer: str, scope: Scope = "squashed") -> Iterator[tuple[FileEntry, object]]:
+    def results(
+        self, analyzer: str, scope: Scope = "squashed"
+    ) -> Iterator[tuple[FileEntry, object]]:
         """Results of one analyzer: for files of the final filesystem (`squashed`) or for every
         file in every layer (`all-layers`, which includes deleted and overwritten ones)."""
         ...

@@ -176,4 +176,3 @@ class Image:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -26,7 +26,9 @@ __all__ = [
     "SeverityScore",
 ]
 
-DistroStatus = Literal["fixed", "affected", "will_not_fix", "fix_deferred", "end_of_life", "not_affected"]
+DistroStatus = Literal[
+    "fixed", "affected", "will_not_fix", "fix_deferred", "end_of_life", "not_affected"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,9 @@ class Affected:
     purl: str | None = None
     status: DistroStatus | None = None  # distro trackers; None for plain OSV
     severity: tuple[SeverityScore, ...] = ()  # affected-level (e.g. distro urgency)
-    ecosystem_specific: tuple[tuple[str, str], ...] = ()  # e.g. ("imports", "…") kept as JSON strings
+    ecosystem_specific: tuple[
+        tuple[str, str], ...
+    ] = ()  # e.g. ("imports", "…") kept as JSON strings
 
 
 @dataclass(frozen=True, slots=True)

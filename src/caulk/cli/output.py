@@ -1,0 +1,60 @@
+"""Small CLI helpers: atomic output files and a progress bar on a TTY."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from caulk.errors import OperationalError
+
+__all__ = ["progress_bar", "write_output"]
+
+
+def write_output(data: bytes, path: Path | None) -> None:
+    """Write to stdout, or atomically to `path` (temp file in the same directory, then rename)."""
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
+
+
+@contextmanager
+def progress_bar(*, enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a `progress(done, total)` callback drawing on stderr when it is a TTY, else None."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=Console(stderr=True),
+    )
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update

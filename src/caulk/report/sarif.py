@@ -1,0 +1,134 @@
+"""SARIF 2.1.0 report. One run, tool `caulk`, one reportingDescriptor per rule that fired.
+
+Image paths become artifact URIs relative to the image root (`usr/bin/su`) with the image reference
+as `uriBaseId` description; Dockerfile findings keep their file path and region.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from caulk.check.registry import get_rule
+from caulk.model import Finding, ScanResult, Severity
+
+__all__ = ["render_sarif"]
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/caulk-dev/caulk"
+
+# GitHub code scanning reads `security-severity` (a CVSS-like number) to rank results.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+    Severity.INFO: "0.0",
+    Severity.UNKNOWN: "0.0",
+}
+
+
+def _level(severity: Severity) -> str:
+    if severity >= Severity.HIGH:
+        return "error"
+    if severity >= Severity.MEDIUM:
+        return "warning"
+    return "note"
+
+
+def _rule_descriptor(f: Finding) -> dict[str, Any]:
+    rule = get_rule(f.rule_id)
+    severity = rule.severity if rule else f.severity
+    descriptor: dict[str, Any] = {
+        "id": f.rule_id,
+        "name": f.title.title().replace(" ", "").replace("/", ""),
+        "shortDescription": {"text": f.title},
+        "fullDescription": {"text": rule.remediation if rule else f.title},
+        "defaultConfiguration": {"level": _level(severity)},
+        "properties": {
+            "security-severity": _SECURITY_SEVERITY[severity],
+            "tags": ["security", rule.category] if rule and rule.category else ["security"],
+        },
+    }
+    if f.docs_url:
+        descriptor["helpUri"] = f.docs_url
+    if f.remediation:
+        descriptor["help"] = {"text": f.remediation}
+    return descriptor
+
+
+def _location(f: Finding, target_uri: str) -> dict[str, Any]:
+    loc = f.location
+    physical: dict[str, Any]
+    if loc.line is not None and loc.path:
+        region: dict[str, int] = {"startLine": loc.line}
+        if loc.column is not None:
+            region["startColumn"] = loc.column
+        if loc.end_line is not None:
+            region["endLine"] = loc.end_line
+        if loc.end_column is not None:
+            region["endColumn"] = loc.end_column
+        physical = {"artifactLocation": {"uri": loc.path}, "region": region}
+    elif loc.path:
+        physical = {
+            "artifactLocation": {"uri": loc.path.lstrip("/") or ".", "uriBaseId": "IMAGEROOT"}
+        }
+    else:
+        physical = {"artifactLocation": {"uri": target_uri}}
+    out: dict[str, Any] = {"physicalLocation": physical}
+    logical = []
+    if loc.layer is not None:
+        logical.append({"kind": "layer", "name": loc.layer_digest or str(loc.layer)})
+    if loc.field:
+        logical.append({"kind": "member", "name": loc.field})
+    if logical:
+        out["logicalLocations"] = logical
+    return out
+
+
+def render_sarif(result: ScanResult, color: bool = False) -> bytes:
+    del color
+    rule_ids: list[str] = []
+    descriptors: list[dict[str, Any]] = []
+    for f in result.findings:
+        if f.rule_id not in rule_ids:
+            rule_ids.append(f.rule_id)
+            descriptors.append(_rule_descriptor(f))
+    target_uri = result.target.reference
+    results = []
+    for f in result.findings:
+        item: dict[str, Any] = {
+            "ruleId": f.rule_id,
+            "ruleIndex": rule_ids.index(f.rule_id),
+            "level": _level(f.severity),
+            "message": {"text": f.message},
+            "locations": [_location(f, target_uri)],
+        }
+        if f.location.layer is not None:
+            item["properties"] = {"layer": f.location.layer}
+        results.append(item)
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "caulk",
+                        "version": result.caulk_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
+                    }
+                },
+                "originalUriBaseIds": {
+                    "IMAGEROOT": {
+                        "uri": "file:///",
+                        "description": {"text": f"root filesystem of {target_uri}"},
+                    }
+                },
+                "properties": {"imageDigest": result.target.digest},
+                "results": results,
+            }
+        ],
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
