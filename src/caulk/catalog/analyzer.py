@@ -1,0 +1,30 @@
+"""A plain `FileAnalyzer` built from a path predicate and a parser, for catalogers and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from caulk.fs.interface import EntryType, FileEntry
+
+__all__ = ["ContentAnalyzer", "exact_paths"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentAnalyzer:
+    name: str
+    version: str
+    match: Callable[[str], bool]  # on the normalised absolute path
+    parse: Callable[[str, bytes], object | None]  # (path, content) -> small picklable result
+    max_size: int = 16 * 1024 * 1024
+
+    def wants(self, entry: FileEntry) -> bool:
+        return entry.type is EntryType.FILE and self.match(entry.path)
+
+    def analyze(self, entry: FileEntry, data: bytes) -> object | None:
+        return self.parse(entry.path, data)
+
+
+def exact_paths(*paths: str) -> Callable[[str], bool]:
+    wanted = frozenset(paths)
+    return wanted.__contains__

@@ -1,0 +1,130 @@
+"""npm packages: every `node_modules/**/package.json` (each nested copy is its own package, at its
+own path) and `package-lock.json` entries (lockfile v1-v3) whose installed copy is not in the
+image."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from packageurl import PackageURL
+
+from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.interface import Distro, Package
+from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.model import Location, Unknown
+
+__all__ = ["NpmCataloger", "parse_lockfile", "parse_package_json"]
+
+_INSTALLED = re.compile(r"/node_modules/(@[^/]+/)?[^/@][^/]*/package\.json$")
+_LOCKFILE = re.compile(r"/package-lock\.json$")
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+
+
+def parse_package_json(_path: str, data: bytes) -> tuple[str, str] | None:
+    doc = _json(data)
+    if not isinstance(doc, dict):
+        raise ValueError("package.json is not a JSON object")
+    name, version = doc.get("name"), doc.get("version")
+    if not isinstance(name, str) or not isinstance(version, str) or not name or not version:
+        raise ValueError("package.json without a string name and version")
+    return name, version
+
+
+def _lock_v1(deps: dict[str, Any], prefix: str) -> Iterator[tuple[str, str, str]]:
+    for name, info in deps.items():
+        if not isinstance(info, dict) or not isinstance(info.get("version"), str):
+            continue
+        path = f"{prefix}node_modules/{name}"
+        yield path, name, info["version"]
+        nested = info.get("dependencies")
+        if isinstance(nested, dict):
+            yield from _lock_v1(nested, path + "/")
+
+
+def parse_lockfile(_path: str, data: bytes) -> tuple[tuple[str, str, str], ...]:
+    """(install path relative to the lockfile dir, name, version) for every locked package."""
+    doc = _json(data)
+    if not isinstance(doc, dict):
+        raise ValueError("package-lock.json is not a JSON object")
+    out: list[tuple[str, str, str]] = []
+    packages = doc.get("packages")
+    if isinstance(packages, dict):
+        for path, info in packages.items():
+            if not path or not isinstance(info, dict) or info.get("link"):
+                continue
+            version = info.get("version")
+            name = info.get("name") or path.rsplit("node_modules/", 1)[-1]
+            if isinstance(version, str) and isinstance(name, str):
+                out.append((path, name, version))
+    elif isinstance(doc.get("dependencies"), dict):
+        out.extend(_lock_v1(doc["dependencies"], ""))
+    return tuple(out)
+
+
+PACKAGE_JSON = ContentAnalyzer(
+    "npm-package-json", "1", lambda p: _INSTALLED.search(p) is not None, parse_package_json, 4 << 20
+)
+LOCKFILE = ContentAnalyzer(
+    "npm-lockfile",
+    "1",
+    lambda p: _LOCKFILE.search(p) is not None and "/node_modules/" not in p,
+    parse_lockfile,
+    32 << 20,
+)
+
+
+def _purl(name: str, version: str) -> str:
+    namespace, _, short = name.rpartition("/")
+    return PackageURL(
+        type="npm", namespace=namespace or None, name=short, version=version
+    ).to_string()
+
+
+class NpmCataloger:
+    name = "npm"
+    version = "1"
+    analyzers: tuple[FileAnalyzer, ...] = (PACKAGE_JSON, LOCKFILE)
+
+    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+        for entry, result in view.results(PACKAGE_JSON.name):
+            if not isinstance(result, tuple):
+                continue
+            name, version = result
+            location = Location(
+                path=entry.path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
+            )
+            yield self._package(name, version, location)
+        for entry, result in view.results(LOCKFILE.name):
+            if not isinstance(result, tuple):
+                continue
+            base = entry.path.rsplit("/", 1)[0]
+            for install_path, name, version in result:
+                if view.get(f"{base}/{install_path}/package.json") is not None:
+                    continue  # the installed copy is catalogued itself
+                location = Location(
+                    path=entry.path,
+                    layer=entry.layer,
+                    layer_digest=view.layers[entry.layer].diff_id,
+                    field=install_path,
+                )
+                yield self._package(name, version, location)
+
+    def _package(self, name: str, version: str, location: Location) -> Package:
+        return Package(
+            name=name,
+            version=version,
+            type="npm",
+            ecosystem="npm",
+            purl=_purl(name, version),
+            locations=(location,),
+            found_by=self.name,
+        )

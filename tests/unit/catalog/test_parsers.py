@@ -1,0 +1,82 @@
+"""Catalog parsers on real package metadata and on broken input (never a crash, a ValueError)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caulk.catalog.apk import parse_installed
+from caulk.catalog.dpkg import parse_status
+from caulk.catalog.npm import parse_lockfile, parse_package_json
+from caulk.catalog.python import normalize_name, parse_metadata
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "catalog"
+
+
+def test_dpkg_status_source_package_and_version() -> None:
+    records = {r.package: r for r in parse_status((FIXTURES / "dpkg-status-bookworm").read_bytes())}
+    bsdutils = records["bsdutils"]
+    assert bsdutils.version == "1:2.38.1-5+deb12u3"
+    assert (bsdutils.source, bsdutils.source_version) == ("util-linux", "2.38.1-5+deb12u3")
+    assert records["libc6"].source == "glibc"
+    assert records["coreutils"].source is None  # binary name == source name: no Source field
+    assert all(r.installed for r in records.values())
+
+
+def test_dpkg_status_not_installed_and_garbage() -> None:
+    text = b"Package: a\nStatus: deinstall ok config-files\nVersion: 1.0\n\n"
+    assert not parse_status(text)[0].installed
+    with pytest.raises(ValueError, match="without Package/Version"):
+        parse_status(b"Package: a\nStatus: install ok installed\n")
+    with pytest.raises(ValueError, match="binary"):
+        parse_status(b"\x7fELF\x00\x00\x01")
+
+
+def test_python_metadata_real_and_normalised() -> None:
+    name, version = parse_metadata("x", (FIXTURES / "PyYAML-6.0.METADATA").read_bytes())
+    assert (name, version) == ("PyYAML", "6.0")
+    assert normalize_name("PyYAML") == "pyyaml"
+    assert normalize_name("oslo.utils") == "oslo-utils"
+    assert normalize_name("Foo__Bar-.baz") == "foo-bar-baz"
+    with pytest.raises(ValueError, match="without Version"):
+        parse_metadata("x", b"Metadata-Version: 2.1\nName: django\n\n")
+
+
+def test_apk_installed_with_origin() -> None:
+    db = (
+        b"C:Q1abc=\nP:musl-utils\nV:1.1.24-r2\nA:x86_64\no:musl\nF:usr/bin\nR:ldd\n\n"
+        b"P:busybox\nV:1.31.1-r9\nA:x86_64\n"
+    )
+    first, second = parse_installed("db", db)
+    assert (first.name, first.version, first.origin) == ("musl-utils", "1.1.24-r2", "musl")
+    assert first.files == ("/usr/bin/ldd",)
+    assert second.origin is None
+    with pytest.raises(ValueError, match="malformed"):
+        parse_installed("db", b"this is not an apk database\n")
+
+
+def test_npm_package_json_and_lockfiles() -> None:
+    assert parse_package_json("p", b'{"name": "lodash", "version": "4.17.4"}') == (
+        "lodash",
+        "4.17.4",
+    )
+    with pytest.raises(ValueError):
+        parse_package_json("p", b'{"name": "x"}')
+    with pytest.raises(ValueError, match="JSON"):
+        parse_package_json("p", b"\xff\xfe{")
+    v3 = b"""{"lockfileVersion": 3, "packages": {"": {"name": "app"},
+      "node_modules/minimist": {"version": "0.0.8"},
+      "node_modules/a/node_modules/minimist": {"version": "1.2.0"},
+      "node_modules/@types/node": {"version": "20.1.0"}}}"""
+    assert parse_lockfile("l", v3) == (
+        ("node_modules/minimist", "minimist", "0.0.8"),
+        ("node_modules/a/node_modules/minimist", "minimist", "1.2.0"),
+        ("node_modules/@types/node", "@types/node", "20.1.0"),
+    )
+    v1 = b"""{"lockfileVersion": 1, "dependencies": {"a": {"version": "1.0.0",
+      "dependencies": {"minimist": {"version": "0.0.8"}}}}}"""
+    assert parse_lockfile("l", v1) == (
+        ("node_modules/a", "a", "1.0.0"),
+        ("node_modules/a/node_modules/minimist", "minimist", "0.0.8"),
+    )
