@@ -5,8 +5,8 @@ default) and queried read-only by the matchers.
     store = open_store(path)                      # vulndb.store.open_store
     for adv, affected in store.affecting("Debian:12", "openssl"): ...
 
-Names are stored normalised per ecosystem (`normalize_name`): PyPI per PEP 503, Debian/Alpine/npm
-lower-case as-is, Go module paths as-is, Maven `group:artifact`.
+Names are stored normalised per ecosystem (`vulndb.names.normalize_name`): PyPI per PEP 503, npm
+lower-case, Debian/Alpine source names as-is, Go module paths as-is, Maven `group:artifact`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Literal, Protocol
 
 __all__ = [
     "Advisory",
+    "AdvisoryStore",
     "Affected",
     "AffectedRange",
-    "AdvisoryStore",
     "DistroStatus",
     "ImportReport",
     "RangeEvent",
@@ -90,6 +90,8 @@ class ImportReport:
     imported: int
     skipped: int  # malformed records, counted, never aborting the import
     errors: tuple[str, ...] = ()  # first few one-line reasons ("file: what")
+    unknown_ecosystems: tuple[str, ...] = ()  # imported, but no caulk matcher knows them
+    duplicates: int = 0  # records whose id was already read from the same source (first kept)
 
 
 class AdvisoryStore(Protocol):

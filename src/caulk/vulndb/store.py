@@ -1,0 +1,380 @@
+"""The SQLite advisory store: built by imports into a new file that atomically replaces the old one,
+read by any number of processes through read-only connections.
+
+Tables: `meta` (schema version, build time), `sources` (one row per imported path/URL: import time,
+record counts, sha256, report), `advisories` (one compact JSON blob per record, see `codec`),
+`affected` (ecosystem, normalised name → advisory, index into its `affected` tuple).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from caulk import __version__
+from caulk.errors import DatabaseError
+from caulk.vulndb.codec import decode_advisory, encode_advisory
+from caulk.vulndb.interface import Advisory, Affected, ImportReport
+from caulk.vulndb.names import normalize_name
+from caulk.vulndb.sources import SourceReader
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SourceFile",
+    "SourceInfo",
+    "SqliteStore",
+    "build_store",
+    "open_store",
+]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+_BATCH = 2000
+_DECODED_CACHE = 4096
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    location TEXT PRIMARY KEY, kinds TEXT NOT NULL, imported_at TEXT NOT NULL,
+    records INTEGER NOT NULL, skipped INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE advisories (
+    rowid INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL, withdrawn INTEGER NOT NULL,
+    blob TEXT NOT NULL);
+CREATE TABLE affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
+    idx INTEGER NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS affected_pkg ON affected (ecosystem, name);
+CREATE INDEX IF NOT EXISTS advisories_id ON advisories (id);
+CREATE INDEX IF NOT EXISTS advisories_source ON advisories (source);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One import source: `location` is what the user named (path or URL, the key in `sources`),
+    `path` the local file or directory holding it."""
+
+    location: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    location: str
+    kinds: tuple[str, ...]
+    imported_at: str
+    records: int
+    skipped: int
+    duplicates: int
+    sha256: str
+    unknown_ecosystems: tuple[str, ...]
+    errors: tuple[str, ...]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- reading ------------------------------------------------------------------------------------
+class SqliteStore:
+    """`AdvisoryStore` over one read-only SQLite file. Safe to share between threads."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._decoded: OrderedDict[int, Advisory] = OrderedDict()
+
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise DatabaseError(
+                f"advisory database unreadable: {exc}", where=str(self.path)
+            ) from exc
+
+    def _decode(self, rowid: int, blob: str) -> Advisory:
+        adv = self._decoded.get(rowid)
+        if adv is None:
+            adv = decode_advisory(blob)
+            self._decoded[rowid] = adv
+            if len(self._decoded) > _DECODED_CACHE:
+                self._decoded.popitem(last=False)
+        return adv
+
+    def affecting(self, ecosystem: str, name: str) -> Iterator[tuple[Advisory, Affected]]:
+        rows = self._rows(
+            "SELECT a.rowid, a.blob, f.idx FROM affected f"
+            " JOIN advisories a ON a.rowid = f.advisory"
+            " WHERE f.ecosystem = ? AND f.name = ? AND a.withdrawn = 0"
+            " ORDER BY a.id, a.rowid, f.idx",
+            (ecosystem, normalize_name(ecosystem, name)),
+        )
+        seen: set[tuple[str, Affected]] = (
+            set()
+        )  # one record shipped in two sources (e.g. two OSV zips)
+        for rowid, blob, idx in rows:
+            adv = self._decode(int(rowid), str(blob))  # type: ignore[call-overload]
+            aff = adv.affected[int(idx)]  # type: ignore[call-overload]
+            if (adv.id, aff) not in seen:
+                seen.add((adv.id, aff))
+                yield adv, aff
+
+    def get(self, advisory_id: str) -> Advisory | None:
+        rows = self._rows(
+            "SELECT rowid, blob FROM advisories WHERE id = ? ORDER BY rowid", (advisory_id,)
+        )
+        advs = [self._decode(int(r), str(b)) for r, b in rows]  # type: ignore[call-overload]
+        if len(advs) <= 1:
+            return advs[0] if advs else None
+        first = advs[0]  # the same id from several sources: one advisory, every affected entry
+        affected = tuple(dict.fromkeys(a for adv in advs for a in adv.affected))
+        aliases = tuple(dict.fromkeys(a for adv in advs for a in adv.aliases))
+        return Advisory(
+            id=first.id,
+            source=first.source,
+            aliases=aliases,
+            related=first.related,
+            summary=first.summary,
+            details=first.details,
+            published=first.published,
+            modified=first.modified,
+            withdrawn=first.withdrawn,
+            severity=first.severity,
+            references=first.references,
+            affected=affected,
+        )
+
+    def ecosystems(self) -> tuple[str, ...]:
+        return tuple(
+            str(r[0]) for r in self._rows("SELECT DISTINCT ecosystem FROM affected ORDER BY 1")
+        )
+
+    def meta(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self._rows("SELECT key, value FROM meta")}
+
+    def count(self) -> tuple[int, int]:
+        """(advisories, withdrawn)"""
+        row = self._rows("SELECT COUNT(*), COALESCE(SUM(withdrawn), 0) FROM advisories")[0]
+        return int(row[0]), int(row[1])  # type: ignore[call-overload]
+
+    def sources(self) -> list[SourceInfo]:
+        out = []
+        for row in self._rows(
+            "SELECT location, kinds, imported_at, records, skipped, duplicates, sha256, report"
+            " FROM sources ORDER BY location"
+        ):
+            report = json.loads(str(row[7]))
+            out.append(
+                SourceInfo(
+                    location=str(row[0]),
+                    kinds=tuple(str(row[1]).split(",")) if row[1] else (),
+                    imported_at=str(row[2]),
+                    records=int(row[3]),  # type: ignore[call-overload]
+                    skipped=int(row[4]),  # type: ignore[call-overload]
+                    duplicates=int(row[5]),  # type: ignore[call-overload]
+                    sha256=str(row[6]),
+                    unknown_ecosystems=tuple(report.get("unknown_ecosystems", ())),
+                    errors=tuple(report.get("errors", ())),
+                )
+            )
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def open_store(path: Path) -> SqliteStore:
+    """Open a database read-only. Missing, corrupt or foreign files raise `DatabaseError`."""
+    hint = "run `caulk db import PATH…` or `caulk db update`"
+    if not path.is_file():
+        raise DatabaseError(f"no advisory database here; {hint}", where=str(path))
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error as exc:
+        raise DatabaseError(
+            f"advisory database is corrupt ({exc}); {hint}", where=str(path)
+        ) from exc
+    if row is None or row[0] != SCHEMA_VERSION:
+        conn.close()
+        found = row[0] if row else "none"
+        raise DatabaseError(
+            f"advisory database schema {found}, expected {SCHEMA_VERSION}; {hint}", where=str(path)
+        )
+    return SqliteStore(path, conn)
+
+
+# -- writing ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    """One writer at a time per database (readers never wait: they read whole files)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _insert(conn: sqlite3.Connection, reader: SourceReader, next_rowid: int) -> int:
+    seen: set[str] = set()
+    advisories: list[tuple[int, str, str, int, str]] = []
+    affected: list[tuple[str, str, int, int]] = []
+
+    def flush() -> None:
+        conn.executemany("INSERT INTO advisories VALUES (?, ?, ?, ?, ?)", advisories)
+        conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?)", affected)
+        advisories.clear()
+        affected.clear()
+
+    for adv in reader:
+        if adv.id in seen:
+            reader.tally.duplicates += 1
+            reader.tally.imported -= 1
+            continue
+        seen.add(adv.id)
+        advisories.append(
+            (next_rowid, reader.location, adv.id, int(bool(adv.withdrawn)), encode_advisory(adv))
+        )
+        if not adv.withdrawn:
+            affected.extend(
+                (a.ecosystem, a.name, next_rowid, i) for i, a in enumerate(adv.affected)
+            )
+        next_rowid += 1
+        if len(advisories) >= _BATCH:
+            flush()
+    flush()
+    return next_rowid
+
+
+def _record_source(
+    conn: sqlite3.Connection, reader: SourceReader, report: ImportReport, when: str
+) -> None:
+    details = {"unknown_ecosystems": list(report.unknown_ecosystems), "errors": list(report.errors)}
+    conn.execute(
+        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            reader.location,
+            ",".join(sorted(reader.kinds)),
+            when,
+            report.imported,
+            report.skipped,
+            report.duplicates,
+            reader.sha256,
+            json.dumps(details),
+        ),
+    )
+
+
+def _prepare(tmp: Path, path: Path, append: bool, replaced: Iterable[str]) -> sqlite3.Connection:
+    if append and path.is_file():
+        open_store(path).close()  # refuses a corrupt or foreign file before we copy it
+        shutil.copyfile(path, tmp)
+        conn = sqlite3.connect(tmp)
+        for location in replaced:
+            conn.execute(
+                "DELETE FROM affected"
+                " WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?)",
+                (location,),
+            )
+            conn.execute("DELETE FROM advisories WHERE source = ?", (location,))
+            conn.execute("DELETE FROM sources WHERE location = ?", (location,))
+        return conn
+    conn = sqlite3.connect(tmp)
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def build_store(
+    path: Path,
+    sources: Sequence[SourceFile],
+    *,
+    append: bool = False,
+    now: Callable[[], datetime] = _utcnow,
+) -> list[ImportReport]:
+    """Import `sources` into a new database file and atomically move it over `path`.
+
+    With `append`, the sources already in `path` are kept (a re-imported location replaces its old
+    rows). Readers of the old file keep reading it until they reopen. Raises `AdvisoryFormatError`
+    for an unreadable source (leaving `path` untouched), `DatabaseError` for disk/SQLite failures.
+    """
+    with _writer_lock(path):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            reports = _build(tmp, path, sources, append, now)
+            tmp.chmod(0o644)  # mkstemp made it private; the database is for every local reader
+            tmp.replace(path)
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except sqlite3.Error as exc:
+            raise DatabaseError(
+                f"cannot write the advisory database: {exc}", where=str(tmp)
+            ) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+    return reports
+
+
+def _build(
+    tmp: Path, path: Path, sources: Sequence[SourceFile], append: bool, now: Callable[[], datetime]
+) -> list[ImportReport]:
+    conn = _prepare(tmp, path, append, [s.location for s in sources])
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        next_rowid = int(
+            conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM advisories").fetchone()[0]
+        )
+        when = now().isoformat(timespec="seconds")
+        reports = []
+        for source in sources:
+            reader = SourceReader(source.location, source.path)
+            next_rowid = _insert(conn, reader, next_rowid)
+            report = reader.tally.report()
+            _record_source(conn, reader, report, when)
+            reports.append(report)
+            log.info(
+                "imported %s: %d records, %d skipped",
+                source.location,
+                report.imported,
+                report.skipped,
+            )
+        meta = {"schema_version": SCHEMA_VERSION, "built_at": when, "caulk_version": __version__}
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        conn.executescript(
+            _INDEXES
+        )  # executescript commits first: indexes built once, after the rows
+        conn.execute("ANALYZE")
+        conn.commit()
+    finally:
+        conn.close()
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    return reports
