@@ -1,0 +1,105 @@
+"""`caulk defang IMAGE --output DEST`: write a de-fanged copy of an image (docs/defang.md)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from caulk.cli.main import cli
+from caulk.errors import UsageError
+from caulk.source.interface import Platform
+
+__all__ = ["defang_command"]
+
+
+@cli.command("defang")
+@click.argument("image")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="DEST",
+    help="oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:name:tag].",
+)
+@click.option("--remove-shells", is_flag=True, help="Whiteout sh, bash, dash, busybox… and links.")
+@click.option("--remove-tools", is_flag=True, help="Whiteout nc, curl, wget, ssh, telnet…")
+@click.option("--remove-package-managers", is_flag=True, help="Whiteout apt, dpkg, apk, rpm, pip…")
+@click.option(
+    "--remove",
+    "remove_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Whiteout this absolute path (repeatable).",
+)
+@click.option(
+    "--user",
+    is_flag=False,
+    flag_value="nonroot",
+    default=None,
+    metavar="NAME|UID[:GID]",
+    help="Run as this non-root user, created if absent (alone: nonroot, 65532).",
+)
+@click.option("--squash", is_flag=True, help="Write one layer holding the final filesystem.")
+@click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Platform to pick from an index.")
+@click.pass_context
+def defang_command(
+    ctx: click.Context,
+    image: str,
+    output: str,
+    remove_shells: bool,
+    remove_tools: bool,
+    remove_package_managers: bool,
+    remove_paths: tuple[str, ...],
+    user: str | None,
+    squash: bool,
+    platform: str | None,
+) -> None:
+    """Write IMAGE with SETUID/SETGID bits cleared (one new top layer), optionally without
+    shells, tools and package managers, running as a non-root user."""
+    from caulk.fs.view import build_view
+    from caulk.harden import (
+        DEFANG_ANALYZERS,
+        DefangOptions,
+        UserSpec,
+        created_from_epoch,
+        defang,
+        write_defanged,
+    )
+    from caulk.harden.write import output_path
+    from caulk.source import open_image
+
+    for path in remove_paths:
+        if not path.startswith("/"):
+            raise UsageError(f"--remove {path}: give an absolute path inside the image")
+    output_path(output)  # fail on a bad destination before reading anything
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    options = DefangOptions(
+        remove_shells=remove_shells,
+        remove_tools=remove_tools,
+        remove_package_managers=remove_package_managers,
+        remove_paths=remove_paths,
+        user=UserSpec.parse(user) if user is not None else None,
+        squash=squash,
+        created=created_from_epoch(epoch) if epoch else None,
+    )
+    with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
+        view = build_view(img, DEFANG_ANALYZERS)
+        plan = defang(img, view, options)
+        written = write_defanged(img, plan, output)
+    if ctx.obj and ctx.obj.get("quiet"):
+        click.echo(written.manifest_digest)
+        return
+    for item in plan.cleared:
+        click.echo(f"cleared  {item.mode_before:04o} -> {item.mode_after:04o}  {item.path}")
+    for removal in plan.removed:
+        also = f" (also {', '.join(removal.names)})" if removal.names else ""
+        click.echo(f"removed  {removal.reason:<16} {removal.path}{also}")
+    if plan.user is not None:
+        created = f" (added user {plan.created_user})" if plan.created_user else ""
+        click.echo(f"user     {plan.user}{created}")
+    click.echo(
+        f"wrote {written.destination}: {len(plan.cleared)} setuid/setgid cleared, "
+        f"{len(plan.removed)} removed{', squashed' if squash else ''}; "
+        f"manifest {written.manifest_digest}"
+    )

@@ -1,0 +1,97 @@
+"""Turn a `DefangPlan` into an image at `destination` (`oci:DIR[:tag]`, `oci-archive:FILE[:tag]`,
+`docker-archive:FILE[:name:tag]`) through `caulk.sink`.
+
+Scratch files (staged file bytes, the new layer blob) live in a hidden temporary directory next to
+the output and are removed whatever happens; the sink itself writes atomically."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from caulk.errors import UsageError
+from caulk.harden.config import defanged_config
+from caulk.harden.content import Staging
+from caulk.harden.layer import write_layer
+from caulk.harden.plan import DefangPlan
+from caulk.source.interface import Descriptor, Image
+
+if TYPE_CHECKING:
+    from caulk.sink import WrittenImage
+
+__all__ = ["LAYER_MEDIA_TYPE", "output_path", "write_defanged"]
+
+log = logging.getLogger(__name__)
+
+LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+_TRANSPORTS = ("oci", "oci-archive", "docker-archive")
+
+
+def output_path(destination: str) -> Path:
+    """The file or directory a destination names (without its tag)."""
+    transport, sep, rest = destination.partition(":")
+    if not sep or transport not in _TRANSPORTS or not rest:
+        raise UsageError(
+            f"--output {destination!r}: expected oci:DIR[:tag], oci-archive:FILE[:tag] "
+            "or docker-archive:FILE[:name:tag]"
+        )
+    return Path(rest.split(":", 1)[0])
+
+
+def _scratch_parent(destination: str) -> Path:
+    parent = output_path(destination).resolve().parent
+    while not parent.is_dir():
+        parent = parent.parent
+    return parent
+
+
+def _reader(path: Path) -> Callable[[], BinaryIO]:
+    return partial(open, path, "rb")  # type: ignore[return-value]
+
+
+def write_defanged(image: Image, plan: DefangPlan, destination: str) -> WrittenImage:
+    from caulk.sink import ImageDraft, LayerBlob, write_image
+
+    origins = {m.origin for m in plan.members if m.origin is not None}
+    with tempfile.TemporaryDirectory(
+        prefix=".caulk-defang-", dir=_scratch_parent(destination)
+    ) as tmp:
+        scratch = Path(tmp)
+        layer_path = scratch / "layer.tar.gz"
+        with open(scratch / "staging", "w+b") as staging_file:
+            staging = Staging(staging_file)
+            staging.fill(image, origins)
+            with open(layer_path, "wb") as out:
+                digests = write_layer(plan.members, staging, out)
+        log.debug(
+            "new layer %s (%d bytes, diff_id %s)", digests.digest, digests.size, digests.diff_id
+        )
+        new_layer = LayerBlob(
+            descriptor=Descriptor(LAYER_MEDIA_TYPE, digests.digest, digests.size),
+            diff_id=digests.diff_id,
+            open=_reader(layer_path),
+        )
+        base = (
+            ()
+            if plan.squash
+            else tuple(
+                LayerBlob(
+                    descriptor=layer.descriptor,
+                    diff_id=layer.diff_id,
+                    open=partial(image.open_blob, layer.descriptor),
+                )
+                for layer in image.layers
+            )
+        )
+        config = defanged_config(
+            image.config.raw, plan, digests.diff_id, where=image.config_descriptor.digest
+        )
+        annotations: tuple[tuple[str, str], ...] = ()
+        if image.manifest_digest is not None:
+            annotations = (("org.opencontainers.image.base.digest", image.manifest_digest),)
+        draft = ImageDraft(config=config, layers=(*base, new_layer), annotations=annotations)
+        return write_image(draft, destination)
