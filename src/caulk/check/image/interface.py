@@ -18,10 +18,13 @@ __all__ = ["CheckOptions", "ImageCheck", "ImageContext"]
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
     allow_paths: frozenset[str] = frozenset()  # absolute paths exempt from shell/tool/setuid checks
-    allow_tools: frozenset[str] = frozenset()  # tool names (e.g. "curl") exempt from CK-IMG tool checks
-    lowest_efficiency: float = 0.9  # dive --ci defaults
-    highest_wasted_bytes: int = 20 * 1024 * 1024
-    highest_user_wasted_percent: float = 0.1
+    allow_tools: frozenset[str] = (
+        frozenset()
+    )  # tool names (e.g. "curl") exempt from CK-IMG tool checks
+    # dive --ci thresholds and dive 0.13's defaults; None = "disabled" (as in `.dive-ci`)
+    lowest_efficiency: float | None = 0.9
+    highest_wasted_bytes: int | None = None
+    highest_user_wasted_percent: float | None = 0.1
     disabled_rules: frozenset[str] = frozenset()
 
 
