@@ -405,6 +405,7 @@ def write_oci(
     index: bool | None = None,
     nested: bool = False,
     extra_tags: Mapping[str, SynthImage] | None = None,
+    annotations: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an OCI image layout at `root`. One image: index.json lists its manifest (tagged
     `tag`). Several images (or `index=True`): an image index blob listing them by platform,
@@ -433,8 +434,8 @@ def write_oci(
             outer = _json({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [top]})
             _write_blob(root, sha256(outer), outer)
             top = {"mediaType": MT_INDEX, "digest": sha256(outer), "size": len(outer)}
-    if ref:
-        top["annotations"] = ref
+    if ref or annotations:
+        top["annotations"] = {**(annotations or {}), **(ref or {})}
     manifests = [top]
     for extra_tag, img in (extra_tags or {}).items():
         for digest, data in img.blobs.items():
@@ -492,7 +493,17 @@ def write_docker_archive(
     `oci`: what docker >= 25 writes, an OCI layout plus manifest.json pointing into blobs/."""
     files: dict[str, bytes] = {}
     if layout == "oci":
-        files.update(_oci_files(img, tag=repo_tags[0] if repo_tags else None))
+        # docker >= 25: ref.name is the bare tag, the full name is in a containerd annotation
+        first = repo_tags[0] if repo_tags else None
+        files.update(
+            _oci_files(
+                img,
+                tag=first.rpartition(":")[2] if first else None,
+                annotations={"io.containerd.image.name": f"docker.io/library/{first}"}
+                if first
+                else None,
+            )
+        )
         config_name = "blobs/sha256/" + img.config_digest.partition(":")[2]
         layer_names = ["blobs/sha256/" + d.partition(":")[2] for d in img.layer_digests]
     else:

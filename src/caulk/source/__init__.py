@@ -1,1 +1,70 @@
-"""caulk.source"""
+"""caulk.source: resolve an image reference into an `Image` whose blobs open as verified streams.
+
+    with open_image("oci:./layout:latest") as image:
+        for layer in image.layers:
+            with image.open_layer(layer) as tar_stream:
+                ...
+
+References: `oci:DIR[:tag|@digest]`, `oci-archive:FILE[:tag|@digest]`,
+`docker-archive:FILE[:name:tag|@N]`, `dir:ROOTFS`. Other transports (the registry client) plug in
+with `register_transport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from caulk.errors import UsageError
+from caulk.source.interface import Image, Platform
+from caulk.source.layers import DEFAULT_LIMITS, Limits, open_layer
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "Opener",
+    "open_image",
+    "open_layer",
+    "register_transport",
+    "transports",
+]
+
+Opener = Callable[[str, str, "Platform | None"], Image]
+"""(full reference, text after `transport:`, platform) -> Image"""
+
+_TRANSPORTS: dict[str, Opener] = {}
+
+
+def register_transport(name: str, opener: Opener) -> None:
+    """Add a transport (e.g. `registry`, from the registry client) to `open_image`."""
+    _TRANSPORTS[name] = opener
+
+
+def transports() -> tuple[str, ...]:
+    return tuple(sorted(_TRANSPORTS))
+
+
+def _builtin() -> None:
+    from caulk.source.docker_archive import open_docker_archive
+    from caulk.source.oci import open_oci, open_oci_archive
+    from caulk.source.rootfs import open_rootfs
+
+    _TRANSPORTS.setdefault("oci", open_oci)
+    _TRANSPORTS.setdefault("oci-archive", open_oci_archive)
+    _TRANSPORTS.setdefault("docker-archive", open_docker_archive)
+    _TRANSPORTS.setdefault("dir", open_rootfs)
+
+
+def open_image(reference: str, *, platform: Platform | None = None) -> Image:
+    """Resolve `reference` to an Image (close it, or use it as a context manager)."""
+    _builtin()
+    transport, sep, rest = reference.partition(":")
+    opener = _TRANSPORTS.get(transport) if sep else None
+    if opener is None or not rest:
+        known = ", ".join(f"{t}:" for t in transports())
+        if "registry" not in _TRANSPORTS:
+            raise UsageError(
+                f"unsupported image reference {reference!r}: use one of {known} "
+                "(registry references come with the registry client)"
+            )
+        raise UsageError(f"unsupported image reference {reference!r}: use one of {known}")
+    return opener(reference, rest, platform)

@@ -22,11 +22,11 @@ from __future__ import annotations
 import enum
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 __all__ = [
-    "BlobStore",
     "DEFAULT_PLATFORM",
+    "BlobStore",
     "Compression",
     "Descriptor",
     "HistoryEntry",
@@ -160,7 +160,10 @@ class Image:
         from caulk.source.verify import VerifyingReader
 
         assert self.store is not None, "image has no blob store"
-        return VerifyingReader(self.store.open_raw(descriptor), descriptor, where=descriptor.digest)
+        locate = getattr(self.store, "locate", None)  # optional: names the blob's file
+        where = locate(descriptor.digest) if locate is not None else descriptor.digest
+        reader = VerifyingReader(self.store.open_raw(descriptor), descriptor, where=where)
+        return cast(BinaryIO, reader)
 
     def open_layer(self, layer: Layer) -> AbstractContextManager[BinaryIO]:
         from caulk.source.layers import open_layer
