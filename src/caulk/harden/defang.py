@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
+from caulk.errors import ImageFormatError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.harden.accounts import AccountPlan, AccountsAnalyzer, plan_account
 from caulk.harden.content import read_member
@@ -130,8 +131,6 @@ def _account_bytes(image: Image, view: LayerView, path: str) -> bytes | None:
     if entry is None:
         return None
     if entry.type is not EntryType.FILE:
-        from caulk.errors import ImageFormatError
-
         raise ImageFormatError(f"{path} is a {entry.type.value}, not a file; cannot add a user")
     data = view.result(AccountsAnalyzer.name, path)
     if isinstance(data, bytes):
@@ -197,7 +196,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     final = view.squashed()
     links = LinkResolver(view)
     removals = plan_removals(view, options, image.config.env)
-    removed = [r.path for r in removals]
+    removed = {r.path for r in removals}
 
     def keep(path: str) -> bool:
         return not is_removed(path, removed)

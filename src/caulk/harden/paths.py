@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 
+from caulk.check.image.inodes import InodeResolver
 from caulk.errors import ImageFormatError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 
@@ -52,47 +53,18 @@ def real_path(view: LayerView, path: str, *, follow_final: bool = False) -> str 
 
 
 class LinkResolver:
-    """Finds the FILE entry whose bytes a HARDLINK entry shares: the target in the hardlink's own
-    layer (the usual case), else the newest lower layer that has it."""
+    """The FILE entry whose bytes (and mode, owner) a HARDLINK shares, with the hygiene checks'
+    hardlink semantics (`caulk.check.image.inodes`); an error when there is none."""
 
     def __init__(self, view: LayerView) -> None:
         self._view = view
-        self._files: dict[int, dict[str, FileEntry]] = {}
-
-    def _layer_files(self, layer: int) -> dict[str, FileEntry]:
-        files = self._files.get(layer)
-        if files is None:
-            files = {
-                e.path: e
-                for e in self._view.layers[layer].entries
-                if e.type in (EntryType.FILE, EntryType.HARDLINK)
-            }
-            self._files[layer] = files
-        return files
+        self._inodes = InodeResolver(view)
 
     def data_entry(self, entry: FileEntry) -> FileEntry:
-        """The FILE entry holding `entry`'s bytes (`entry` itself for a FILE)."""
-        current = entry
-        for _ in range(_MAX_HOPS):
-            if current.type is EntryType.FILE:
-                return current
-            target = current.link or ""
-            found = None
-            for layer in range(current.layer, -1, -1):
-                found = self._layer_files(layer).get(target)
-                if found is not None and found is not current:
-                    break
-                found = None
-            if found is None:
-                raise ImageFormatError(
-                    f"hardlink {entry.path} -> {target}: target not found in layer "
-                    f"{current.layer} or below",
-                    where=self._view.layers[entry.layer].diff_id,
-                )
-            current = found
-        raise ImageFormatError(f"hardlink chain too long at {entry.path}")
-
-    def inode(self, entry: FileEntry) -> tuple[int, str]:
-        """Identity of the bytes: (layer, path) of the FILE member that holds them."""
-        data = self.data_entry(entry)
-        return data.layer, data.path
+        inode = self._inodes.inode(entry)
+        if inode.type is not EntryType.FILE:
+            raise ImageFormatError(
+                f"hardlink {entry.path} -> {entry.link}: no earlier file holds its bytes",
+                where=self._view.layers[entry.layer].diff_id,
+            )
+        return inode
