@@ -180,9 +180,10 @@ class RegistryServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"registry exited: {log.read_text()[-2000:]}")
             try:
-                httpx.get(
-                    f"{self.url}/v2/", verify=str(self.ca_file) if self.ca_file else True, timeout=1
+                verify = (
+                    ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else True
                 )
+                httpx.get(f"{self.url}/v2/", verify=verify, timeout=1)
                 return
             except httpx.HTTPError:
                 time.sleep(0.05)
