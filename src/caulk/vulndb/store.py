@@ -288,21 +288,29 @@ def _record_source(
 
 
 def _prepare(tmp: Path, path: Path, append: bool, replaced: Iterable[str]) -> sqlite3.Connection:
-    if append and path.is_file():
+    """A connection to `tmp` inside an open transaction: a fresh schema, or (append) a copy of
+    `path` without the rows of the sources about to be re-imported."""
+    fresh = not (append and path.is_file())
+    if not fresh:
         open_store(path).close()  # refuses a corrupt or foreign file before we copy it
         shutil.copyfile(path, tmp)
-        conn = sqlite3.connect(tmp)
-        for location in replaced:
-            conn.execute(
-                "DELETE FROM affected"
-                " WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?)",
-                (location,),
-            )
-            conn.execute("DELETE FROM advisories WHERE source = ?", (location,))
-            conn.execute("DELETE FROM sources WHERE location = ?", (location,))
+    conn = sqlite3.connect(tmp, isolation_level=None)  # transactions are explicit below
+    conn.execute("PRAGMA journal_mode = OFF")  # a crash leaves only a temp file behind
+    conn.execute("PRAGMA synchronous = OFF")  # fsync once, before the rename
+    conn.execute("BEGIN")
+    if fresh:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
         return conn
-    conn = sqlite3.connect(tmp)
-    conn.executescript(_SCHEMA)
+    for location in replaced:
+        conn.execute(
+            "DELETE FROM affected"
+            " WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?)",
+            (location,),
+        )
+        conn.execute("DELETE FROM advisories WHERE source = ?", (location,))
+        conn.execute("DELETE FROM sources WHERE location = ?", (location,))
     return conn
 
 
@@ -346,9 +354,6 @@ def _build(
 ) -> list[ImportReport]:
     conn = _prepare(tmp, path, append, [s.location for s in sources])
     try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("BEGIN")
         next_rowid = int(
             conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM advisories").fetchone()[0]
         )
