@@ -1,0 +1,1 @@
+"""Real test images built from Debian packages (see recipes.py, build.py)."""
