@@ -6,8 +6,8 @@
                 ...
 
 References: `oci:DIR[:tag|@digest]`, `oci-archive:FILE[:tag|@digest]`,
-`docker-archive:FILE[:name:tag|@N]`, `dir:ROOTFS`. Other transports (the registry client) plug in
-with `register_transport`.
+`docker-archive:FILE[:name:tag|@N]`, `dir:ROOTFS`, `registry:REF` or a bare registry reference
+(`127.0.0.1:5000/team-a/app:1.0`). More transports plug in with `register_transport`.
 """
 
 from __future__ import annotations
@@ -46,12 +46,14 @@ def transports() -> tuple[str, ...]:
 def _builtin() -> None:
     from caulk.source.docker_archive import open_docker_archive
     from caulk.source.oci import open_oci, open_oci_archive
+    from caulk.source.registry import open_registry
     from caulk.source.rootfs import open_rootfs
 
     _TRANSPORTS.setdefault("oci", open_oci)
     _TRANSPORTS.setdefault("oci-archive", open_oci_archive)
     _TRANSPORTS.setdefault("docker-archive", open_docker_archive)
     _TRANSPORTS.setdefault("dir", open_rootfs)
+    _TRANSPORTS.setdefault("registry", open_registry)
 
 
 def open_image(reference: str, *, platform: Platform | None = None) -> Image:
@@ -59,12 +61,10 @@ def open_image(reference: str, *, platform: Platform | None = None) -> Image:
     _builtin()
     transport, sep, rest = reference.partition(":")
     opener = _TRANSPORTS.get(transport) if sep else None
-    if opener is None or not rest:
+    if opener is None:
+        # No transport prefix: a registry reference such as `ghcr.io/org/app:1` or `alpine`.
+        return _TRANSPORTS["registry"](reference, reference, platform)
+    if not rest:
         known = ", ".join(f"{t}:" for t in transports())
-        if "registry" not in _TRANSPORTS:
-            raise UsageError(
-                f"unsupported image reference {reference!r}: use one of {known} "
-                "(registry references come with the registry client)"
-            )
         raise UsageError(f"unsupported image reference {reference!r}: use one of {known}")
     return opener(reference, rest, platform)
