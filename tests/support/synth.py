@@ -352,7 +352,10 @@ def image(
     cfg.setdefault("rootfs", {"type": "layers", "diff_ids": config_diff_ids})
     cfg.setdefault(
         "history",
-        [{"created": "1970-01-01T00:00:00Z", "created_by": f"synth layer {i}"} for i in layers],
+        [
+            {"created": "1970-01-01T00:00:00Z", "created_by": f"synth layer {i}"}
+            for i in range(len(layers))
+        ],
     )
     config_bytes = _json(cfg)
     config_digest = sha256(config_bytes)

@@ -10,13 +10,13 @@ __all__ = ["split_path", "split_tag_or_digest"]
 
 
 def split_path(rest: str, *, want_dir: bool) -> tuple[Path, str | None]:
-    """The longest existing prefix of `rest` (up to a ':') is the path; what follows is the
+    """The longest existing prefix of `rest` (up to a ':' or '@') is the path; what follows is the
     transport-specific remainder. Raises ImageFormatError if no prefix exists."""
-    candidates = [rest] + [rest[:i] for i in range(len(rest) - 1, 0, -1) if rest[i] == ":"]
-    for candidate in candidates:
-        path = Path(candidate)
+    cuts = [len(rest)] + [i for i in range(len(rest) - 1, 0, -1) if rest[i] in ":@"]
+    for cut in cuts:
+        path = Path(rest[:cut])
         if path.is_dir() if want_dir else path.is_file():
-            remainder = rest[len(candidate) + 1 :] if len(candidate) < len(rest) else None
+            remainder = rest[cut + 1 :] if rest[cut : cut + 1] == ":" else rest[cut:]
             return path, remainder or None
     first = rest.split(":", 1)[0] if not Path(rest).exists() else rest
     kind = "directory" if want_dir else "file"
