@@ -86,7 +86,7 @@ def defang_command(
     with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
         view = build_view(img, DEFANG_ANALYZERS)
         plan = defang(img, view, options)
-        written = write_defanged(img, plan, output)
+        written = write_defanged(img, plan, output, view=view)
     if ctx.obj and ctx.obj.get("quiet"):
         click.echo(written.manifest_digest)
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import tarfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from caulk.errors import ImageFormatError
@@ -24,8 +24,13 @@ __all__ = ["Staging", "read_member"]
 
 
 def _members(
-    image: Image, layer: int, wanted: set[str]
+    image: Image,
+    layer: int,
+    wanted: set[str],
+    alias: Callable[[str], str | None] | None = None,
 ) -> Iterable[tuple[str, tarfile.TarFile, tarfile.TarInfo]]:
+    """Regular members of one layer whose path is in `wanted`; `alias(name)` maps a member name
+    written through a symlinked directory (`bin/x` with `/bin -> usr/bin`) to the visible path."""
     where = image.layers[layer].descriptor.digest
     with image.open_layer(image.layers[layer]) as stream:
         try:
@@ -35,6 +40,8 @@ def _members(
                 for info in tar:
                     if info.isreg():
                         path = normalise(info.name)
+                        if path not in wanted and alias is not None:
+                            path = alias(path) or path
                         if path in wanted:
                             yield path, tar, info
         except (tarfile.TarError, EOFError) as exc:
@@ -67,12 +74,17 @@ class Staging:
         self._file = scratch
         self._where: dict[tuple[int, str], tuple[int, int]] = {}
 
-    def fill(self, image: Image, wanted: Iterable[tuple[int, str]]) -> None:
+    def fill(
+        self,
+        image: Image,
+        wanted: Iterable[tuple[int, str]],
+        alias: Callable[[str], str | None] | None = None,
+    ) -> None:
         by_layer: dict[int, set[str]] = defaultdict(set)
         for layer, path in wanted:
             by_layer[layer].add(path)
         for layer in sorted(by_layer):
-            for path, tar, info in _members(image, layer, by_layer[layer]):
+            for path, tar, info in _members(image, layer, by_layer[layer], alias):
                 handle = tar.extractfile(info)
                 assert handle is not None
                 offset = self._file.seek(0, 2)

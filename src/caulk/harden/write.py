@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from caulk.errors import UsageError
+from caulk.fs.interface import LayerView
 from caulk.harden.config import defanged_config
 from caulk.harden.content import Staging
 from caulk.harden.layer import write_layer
+from caulk.harden.paths import real_path
 from caulk.harden.plan import DefangPlan
 from caulk.source.interface import Descriptor, Image
 
@@ -53,7 +55,11 @@ def _reader(path: Path) -> Callable[[], BinaryIO]:
     return partial(open, path, "rb")  # type: ignore[return-value]
 
 
-def write_defanged(image: Image, plan: DefangPlan, destination: str) -> WrittenImage:
+def write_defanged(
+    image: Image, plan: DefangPlan, destination: str, *, view: LayerView | None = None
+) -> WrittenImage:
+    """Write the de-fanged image. Pass the `view` the plan came from so that files a layer wrote
+    through a symlinked directory are found under their tar names."""
     from caulk.sink import ImageDraft, LayerBlob, write_image
 
     origins = {m.origin for m in plan.members if m.origin is not None}
@@ -64,7 +70,8 @@ def write_defanged(image: Image, plan: DefangPlan, destination: str) -> WrittenI
         layer_path = scratch / "layer.tar.gz"
         with open(scratch / "staging", "w+b") as staging_file:
             staging = Staging(staging_file)
-            staging.fill(image, origins)
+            alias = partial(real_path, view) if view is not None else None
+            staging.fill(image, origins, alias)
             with open(layer_path, "wb") as out:
                 digests = write_layer(plan.members, staging, out)
         log.debug(

@@ -15,8 +15,11 @@ RAW = json.dumps(
         "os": "linux",
         "config": {"Cmd": ["/bin/bash"], "Env": ["PATH=/usr/bin"]},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:aa", "sha256:bb"]},
-        "history": [{"created_by": "base"}, {"created_by": "ENV x", "empty_layer": True},
-                    {"created_by": "RUN y"}],
+        "history": [
+            {"created_by": "base"},
+            {"created_by": "ENV x", "empty_layer": True},
+            {"created_by": "RUN y"},
+        ],
     }
 ).encode()
 
