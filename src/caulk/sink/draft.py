@@ -1,0 +1,91 @@
+"""What the sink writes: an `ImageDraft` (config bytes + layer blobs), and what it reports back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, BinaryIO
+
+from caulk.source.interface import Descriptor, Image
+from caulk.source.mediatypes import OCI_CONFIG, OCI_MANIFEST, oci_equivalent
+
+__all__ = [
+    "ImageDraft",
+    "LayerBlob",
+    "WrittenImage",
+    "draft_from_image",
+    "dump_json",
+    "oci_manifest",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerBlob:
+    """One layer as stored: `descriptor` describes the (possibly compressed) blob that `open()`
+    returns; `diff_id` is the digest of the uncompressed tar."""
+
+    descriptor: Descriptor
+    diff_id: str
+    open: Callable[[], BinaryIO]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageDraft:
+    config: bytes
+    layers: tuple[LayerBlob, ...]
+    annotations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenImage:
+    destination: str
+    manifest_digest: str
+    config_digest: str
+    manifest: bytes
+
+
+def dump_json(value: Any) -> bytes:
+    """The one serialisation the sink uses: key order as built, compact, UTF-8."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def oci_manifest(draft: ImageDraft, config_digest: str) -> bytes:
+    """The OCI manifest of a draft (Docker layer media types mapped to their OCI equivalents)."""
+    layers = []
+    for blob in draft.layers:
+        desc = blob.descriptor
+        entry: dict[str, Any] = {
+            "mediaType": oci_equivalent(desc.media_type),
+            "digest": desc.digest,
+            "size": desc.size,
+        }
+        if desc.annotations:
+            entry["annotations"] = dict(desc.annotations)
+        layers.append(entry)
+    manifest: dict[str, Any] = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": len(draft.config)},
+        "layers": layers,
+    }
+    if draft.annotations:
+        manifest["annotations"] = dict(draft.annotations)
+    return dump_json(manifest)
+
+
+def draft_from_image(image: Image) -> ImageDraft:
+    """A draft that copies `image` as it is: same config bytes, same layer blobs (read through
+    the image's verifying streams)."""
+    return ImageDraft(
+        config=image.config.raw,
+        layers=tuple(
+            LayerBlob(
+                descriptor=layer.descriptor,
+                diff_id=layer.diff_id,
+                open=partial(image.open_blob, layer.descriptor),
+            )
+            for layer in image.layers
+        ),
+    )
