@@ -1,0 +1,250 @@
+"""Users' own rules, from YAML files in two forms.
+
+dockerfile_lint profiles (unchanged files work):
+
+    line_rules:
+      FROM:
+        paramSyntaxRegex: /^[\\w./-]+(:[\\w.-]+)?( as \\w+)?$/i
+        rules:
+          - {label: is_latest_tag, regex: /latest/, level: error, message: "…",
+             reference_url: ["https://docs.docker.com/…", "#from"]}
+      LABEL:
+        rules:
+          - {label: maintainer, regex: /maintainer=/, inverse_rule: true, level: warn, …}
+    required_instructions:
+      - {instruction: EXPOSE, count: 1, level: info, message: "…"}
+
+caulk's richer form matches on instruction, stage and the parsed shell commands of RUN:
+
+    rules:
+      - id: ACME-001
+        severity: high
+        title: telnet must not be installed
+        instruction: RUN
+        stage: final                  # any (default), final or a stage name
+        command: apt-get              # a shell command of the RUN …
+        args: [install, telnet]       # … with all these arguments
+        regex: 'telnet'               # and/or a regex on the instruction's arguments
+        inverse: false                # true: report when nothing in the stage matches
+        remediation: use ssh
+        url: https://wiki.example.com/ACME-001
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from caulk.errors import UsageError
+from caulk.model import Severity
+
+if TYPE_CHECKING:
+    from caulk.check.dockerfile.context import Hit, LintContext
+    from caulk.check.dockerfile.syntax import Instruction
+
+__all__ = ["CustomRule", "evaluate", "load_rule_file", "parse_rules"]
+
+_LEVELS = {"error": Severity.HIGH, "warn": Severity.MEDIUM, "warning": Severity.MEDIUM,
+           "info": Severity.LOW, "style": Severity.INFO}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CustomRule:
+    id: str
+    severity: Severity
+    title: str
+    message: str
+    remediation: str = ""
+    url: str = ""
+    instructions: tuple[str, ...] = ()  # empty: any instruction
+    stage: str = "any"
+    regex: re.Pattern[str] | None = None
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    inverse: bool = False
+    count: int = 0  # required_instructions: at least this many
+    syntax: bool = False  # dockerfile_lint paramSyntaxRegex: report when it does NOT match
+
+
+def load_rule_file(path: Path) -> list[CustomRule]:
+    import yaml
+
+    where = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read rule file: {exc}", where=where) from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"rule file is not valid YAML: {exc}", where=where) from None
+    return parse_rules(data, where=where)
+
+
+def parse_rules(data: Any, *, where: str) -> list[CustomRule]:
+    if not isinstance(data, dict):
+        raise UsageError("a rule file must be a mapping", where=where)
+    out: list[CustomRule] = []
+    if "line_rules" in data or "required_instructions" in data:
+        out.extend(_dockerfile_lint(data, where))
+    if "rules" in data:
+        out.extend(_caulk_rules(data["rules"], where))
+    if not out and not ("line_rules" in data or "required_instructions" in data):
+        raise UsageError("no `rules`, `line_rules` or `required_instructions` found", where=where)
+    return out
+
+
+def _regex(text: Any, where: str, what: str) -> re.Pattern[str]:
+    src = str(text)
+    flags = 0
+    m = re.fullmatch(r"/(.*)/([a-z]*)", src, re.S)
+    if m:
+        src = m.group(1)
+        flags |= re.I if "i" in m.group(2) else 0
+        flags |= re.M if "m" in m.group(2) else 0
+        flags |= re.S if "s" in m.group(2) else 0
+    src = src.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    try:
+        return re.compile(src, flags)
+    except re.error as exc:
+        raise UsageError(f"{what}: invalid regex {text!r}: {exc}", where=where) from None
+
+
+def _url(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return str(value or "")
+
+
+def _level(value: Any, where: str) -> Severity:
+    text = str(value or "warn").lower()
+    if text in _LEVELS:
+        return _LEVELS[text]
+    try:
+        return Severity.parse(text)
+    except UsageError:
+        raise UsageError(f"unknown rule level {value!r}", where=where) from None
+
+
+def _dockerfile_lint(data: dict[str, Any], where: str) -> Iterator[CustomRule]:
+    line_rules = data.get("line_rules") or {}
+    if not isinstance(line_rules, dict):
+        raise UsageError("`line_rules` must be a mapping of instructions", where=where)
+    for instr, spec in line_rules.items():
+        if not isinstance(spec, dict):
+            raise UsageError(f"line_rules.{instr} must be a mapping", where=where)
+        kw = str(instr).upper()
+        if spec.get("paramSyntaxRegex"):
+            yield CustomRule(
+                id=f"DFL-{kw}-syntax",
+                severity=Severity.HIGH,
+                title=f"Invalid parameters for {kw}",
+                message=f"{kw} arguments do not match the profile's syntax",
+                instructions=(kw,),
+                regex=_regex(spec["paramSyntaxRegex"], where, f"line_rules.{instr}"),
+                syntax=True,
+            )
+        for k, r in enumerate(spec.get("rules") or ()):
+            if not isinstance(r, dict) or "regex" not in r:
+                raise UsageError(f"line_rules.{instr}.rules[{k}] needs a regex", where=where)
+            label = str(r.get("label") or f"{kw.lower()}_{k}")
+            yield CustomRule(
+                id=label,
+                severity=_level(r.get("level"), where),
+                title=str(r.get("message") or label),
+                message=str(r.get("message") or label),
+                remediation=str(r.get("description") or ""),
+                url=_url(r.get("reference_url")),
+                instructions=(kw,),
+                regex=_regex(r["regex"], where, f"line_rules.{instr}.rules[{k}]"),
+                inverse=bool(r.get("inverse_rule", False)),
+            )
+    for k, r in enumerate(data.get("required_instructions") or ()):
+        if not isinstance(r, dict) or "instruction" not in r:
+            raise UsageError(f"required_instructions[{k}] needs an instruction", where=where)
+        kw = str(r["instruction"]).upper()
+        yield CustomRule(
+            id=str(r.get("label") or f"required-{kw.lower()}"),
+            severity=_level(r.get("level"), where),
+            title=str(r.get("message") or f"{kw} is required"),
+            message=str(r.get("message") or f"{kw} is required"),
+            remediation=str(r.get("description") or ""),
+            url=_url(r.get("reference_url")),
+            instructions=(kw,),
+            count=int(r.get("count", 1) or 1),
+        )
+
+
+def _caulk_rules(items: Any, where: str) -> Iterator[CustomRule]:
+    if not isinstance(items, list):
+        raise UsageError("`rules` must be a list", where=where)
+    for k, r in enumerate(items):
+        if not isinstance(r, dict) or not r.get("id"):
+            raise UsageError(f"rules[{k}] needs an id", where=where)
+        rid = str(r["id"])
+        if rid.upper().startswith("CK-"):
+            raise UsageError(f"rules[{k}]: ids starting with CK- are reserved", where=where)
+        instr = r.get("instruction") or ()
+        instrs = (instr,) if isinstance(instr, str) else tuple(instr)
+        args = r.get("args") or ()
+        yield CustomRule(
+            id=rid,
+            severity=_level(r.get("severity", "medium"), where),
+            title=str(r.get("title") or rid),
+            message=str(r.get("message") or r.get("title") or rid),
+            remediation=str(r.get("remediation") or ""),
+            url=str(r.get("url") or ""),
+            instructions=tuple(str(i).upper() for i in instrs),
+            stage=str(r.get("stage", "any")).lower(),
+            regex=_regex(r["regex"], where, f"rules[{k}]") if r.get("regex") else None,
+            command=str(r["command"]) if r.get("command") else None,
+            args=(args,) if isinstance(args, str) else tuple(str(a) for a in args),
+            inverse=bool(r.get("inverse", False)),
+        )
+
+
+def _matches(rule: CustomRule, ctx: LintContext, ins: Instruction, eff: Instruction) -> bool:
+    if rule.instructions and eff.keyword not in rule.instructions:
+        return False
+    if rule.regex is not None and not rule.regex.search(eff.args):
+        return False
+    if rule.command is not None:
+        cmds = [c for run in ctx.runs if run.instruction is ins for c in run.commands]
+        if not any(c.name == rule.command and all(a in c.args for a in rule.args) for c in cmds):
+            return False
+    return True
+
+
+def _in_stage(rule: CustomRule, ctx: LintContext, stage: int) -> bool:
+    if rule.stage == "any":
+        return True
+    if rule.stage == "final":
+        return bool(ctx.stages) and stage == len(ctx.stages) - 1
+    return 0 <= stage < len(ctx.stages) and ctx.stages[stage].name == rule.stage
+
+
+def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
+    from caulk.check.dockerfile.context import Hit
+    from caulk.check.registry import Rule
+
+    as_rule = Rule(rule.id, rule.severity, rule.title, rule.remediation, category="custom")
+    pairs = [(i, e) for i, e in ctx.effective() if _in_stage(rule, ctx, i.stage)]
+    if rule.count:
+        n = sum(1 for _, e in pairs if e.keyword in rule.instructions)
+        if n < rule.count:
+            yield Hit(as_rule, rule.message, None, docs_url=rule.url or None)
+        return
+    if rule.syntax:
+        for ins, eff in pairs:
+            if eff.keyword in rule.instructions and rule.regex and not rule.regex.search(eff.args):
+                yield Hit(as_rule, f"{rule.message}: {eff.args[:80]}", ins, docs_url=rule.url or None)  # noqa: E501
+        return
+    hits = [ins for ins, eff in pairs if _matches(rule, ctx, ins, eff)]
+    if rule.inverse:
+        if not hits:
+            anchor = ctx.stages[-1].from_instruction if rule.stage == "final" and ctx.stages else None  # noqa: E501
+            yield Hit(as_rule, rule.message, anchor, docs_url=rule.url or None)
+        return
+    for ins in hits:
+        yield Hit(as_rule, rule.message, ins, docs_url=rule.url or None)

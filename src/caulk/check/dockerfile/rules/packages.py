@@ -1,0 +1,363 @@
+"""Package-manager rules: apt, apk, yum/dnf/microdnf, zypper, pip, npm, yarn, gem, go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile.context import Hit, LintContext, Run, register_check
+from caulk.check.dockerfile.shell import Command
+
+__all__: list[str] = []
+
+_TRUTHY = frozenset("1 true True TRUE on On ON yes Yes YES".split())
+
+
+def _with(run: Run, name: str, *subs: str) -> list[Command]:
+    """Commands called `name` that have any of `subs` among their arguments."""
+    return [c for c in run.commands if c.name == name and (not subs or c.has_arg(*subs))]
+
+
+def _cache_mount(run: Run, *targets: str) -> bool:
+    for value in run.run.flag_values("mount"):
+        fields = dict(p.partition("=")[::2] for p in value.split(","))
+        if fields.get("type") in ("cache", "tmpfs"):
+            target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+            if any(target.strip("\"'").startswith(t) for t in targets):
+                return True
+    return False
+
+
+def _unpinned(packages: list[str], fixed: object) -> list[str]:
+    assert callable(fixed)
+    return [p for p in packages if not fixed(p)]
+
+
+def _pkg_message(prefix: str, pkgs: list[str]) -> str:
+    shown = ", ".join(pkgs[:5]) + (f" (+{len(pkgs) - 5} more)" if len(pkgs) > 5 else "")
+    return f"{prefix}: {shown}"
+
+
+def _removes(run: Run, path: str) -> bool:
+    for c in _with(run, "rm"):
+        if any(a.startswith(path) for a in c.positional()):
+            return True
+    return False
+
+
+# -- apt -------------------------------------------------------------------------------------
+def _apt_fixed(p: str) -> bool:
+    return "=" in p or "/" in p or p.endswith(".deb")
+
+
+@register_check(C.APT_PIN, C.APT_YES, C.APT_RECOMMENDS, C.APT_CLI)
+def apt_install(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        installs = _with(run, "apt-get", "install")
+        for cmd in installs:
+            pkgs = [p for p in cmd.positional(("t", "target-release")) if p != "install"]
+            loose = _unpinned(pkgs, _apt_fixed)
+            if loose:
+                yield run.hit(C.APT_PIN, _pkg_message("unpinned apt packages", loose), cmd)
+                break
+        for cmd in installs:
+            qs = sum(1 for f, _ in cmd.flags() if f == "q")
+            if not cmd.has_flag("y", "yes", "assume-yes") and qs < 2:
+                yield run.hit(C.APT_YES, "apt-get install without -y", cmd)
+                break
+        for cmd in installs:
+            if not cmd.has_flag("no-install-recommends") and not any(
+                "APT::Install-Recommends=" in a and a.rsplit("=", 1)[1] in ("false", "0")
+                for a in cmd.args
+            ):
+                yield run.hit(C.APT_RECOMMENDS, "apt-get install without --no-install-recommends", cmd)  # noqa: E501
+                break
+        for cmd in _with(run, "apt"):
+            yield run.hit(C.APT_CLI, f"`apt {cmd.subcommand() or ''}`: use apt-get", cmd)
+            break
+
+
+def _kept_stages(ctx: LintContext) -> set[int]:
+    """The final stage and the stages other stages build FROM (their layers ship)."""
+    kept = {len(ctx.stages) - 1} if ctx.stages else set()
+    kept |= {s.parent for s in ctx.stages if s.parent is not None}
+    return kept
+
+
+@register_check(C.APT_LISTS, C.APT_CLEAN, C.APT_UPDATE_ALONE)
+def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
+    kept = _kept_stages(ctx)
+    updated: set[int] = set()
+    for run in ctx.runs:
+        updates = _with(run, "apt-get", "update")
+        installs = _with(run, "apt-get", "install")
+        shipped = run.stage in kept or run.stage < 0 or run.instruction.keyword == "ONBUILD"
+        if updates and shipped and not _removes(run, "/var/lib/apt/lists"):
+            if not _cache_mount(run, "/var/lib/apt/lists") and not (
+                _cache_mount(run, "/var/lib/apt") and _cache_mount(run, "/var/cache/apt")
+            ):
+                yield run.hit(C.APT_LISTS, "apt-get update without rm -rf /var/lib/apt/lists/*", updates[0])  # noqa: E501
+        if installs and shipped and not _with(run, "apt-get", "clean", "autoclean"):
+            if not _cache_mount(run, "/var/cache/apt") and not _removes(run, "/var/cache/apt"):
+                yield run.hit(C.APT_CLEAN, "apt-get install without apt-get clean", installs[0])
+        if updates and not installs:
+            yield run.hit(C.APT_UPDATE_ALONE, "apt-get update in a RUN that installs nothing", updates[0])  # noqa: E501
+        elif installs and not updates and run.stage in updated:
+            yield run.hit(
+                C.APT_UPDATE_ALONE,
+                "apt-get install relies on an apt-get update from an earlier RUN (stale cache)",
+                installs[0],
+            )
+        if updates:
+            updated.add(run.stage)
+
+
+# -- apk -------------------------------------------------------------------------------------
+@register_check(C.APK_PIN, C.APK_CACHE)
+def apk(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        adds = _with(run, "apk", "add")
+        for cmd in adds:
+            pkgs = [p for p in _positional_values(cmd, ("t", "virtual", "repository", "X"))]
+            pkgs = [p for p in pkgs if p != "add"]
+            loose = [p for p in pkgs if not ("=" in p or "~" in p or p.endswith(".apk"))]
+            if loose:
+                yield run.hit(C.APK_PIN, _pkg_message("unpinned apk packages", loose), cmd)
+                break
+        for cmd in adds:
+            if not cmd.has_flag("no-cache") and not _cache_mount(run, "/var/cache/apk"):
+                yield run.hit(C.APK_CACHE, "apk add without --no-cache", cmd)
+                break
+
+
+def _positional_values(cmd: Command, takes_value: tuple[str, ...]) -> list[str]:
+    """Positional args; the value after a `takes_value` flag is dropped unless given as
+    `--flag=value` (hadolint drops the next word even then)."""
+    skip: set[int] = set()
+    flag_idx: set[int] = set()
+    for name, k in cmd.flags():
+        flag_idx.add(k)
+        if name in takes_value and "=" not in cmd.args[k]:
+            skip.add(k + 1)
+    return [a for k, a in enumerate(cmd.args) if k not in flag_idx and k not in skip]
+
+
+# -- rpm: yum, dnf, microdnf, zypper ---------------------------------------------------------
+def _rpm_version_like(p: str) -> bool:
+    parts = p.split("-")
+    if len(parts) <= 1:
+        return False
+    if p.endswith(".rpm"):
+        return True
+    rest = parts[1:]
+    ok = set("._~^:+")
+    return all(all(ch.isascii() and (ch.isalnum() or ch in ok) for ch in part) for part in rest) and any(part[:1].isdigit() for part in rest)  # noqa: E501
+
+
+@register_check(C.YUM_YES, C.YUM_CLEAN, C.YUM_PIN)
+def yum(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        installs = [c for c in _with(run, "yum", "install", "groupinstall", "localinstall")]
+        if not installs:
+            continue
+        first = installs[0]
+        if any(not c.has_flag("y", "assumeyes") for c in installs):
+            yield run.hit(C.YUM_YES, "yum install without -y", first)
+        cleaned = any(c.has_arg("clean") and c.has_arg("all") for c in _with(run, "yum"))
+        if not cleaned and not _removes(run, "/var/cache/yum") and not _cache_mount(run, "/var/cache/yum"):  # noqa: E501
+            yield run.hit(C.YUM_CLEAN, "yum install without yum clean all", first)
+        for cmd in installs:
+            if cmd.has_arg("module", "groupinstall"):
+                continue
+            pkgs = [p for p in cmd.positional() if p not in ("install", "localinstall")]
+            loose = [p for p in pkgs if "-" not in p and not p.endswith(".rpm")]
+            if loose:
+                yield run.hit(C.YUM_PIN, _pkg_message("unpinned yum packages", loose), cmd)
+                break
+
+
+@register_check(C.DNF_YES, C.DNF_CLEAN, C.DNF_PIN)
+def dnf(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        dnfs = [c for c in run.commands if c.name in ("dnf", "microdnf")]
+        installs = [c for c in dnfs if c.has_arg("install")]
+        if not installs:
+            continue
+        first = installs[0]
+        if any(c.name == "dnf" and not c.has_flag("y", "assumeyes") for c in installs):
+            yield run.hit(C.DNF_YES, "dnf install without -y", first)
+        cleaned = any(c.has_arg("clean") and c.has_arg("all") for c in dnfs)
+        if not cleaned and not (_removes(run, "/var/cache/dnf") or _removes(run, "/var/cache/yum")):  # noqa: E501
+            if not _cache_mount(run, "/var/cache/dnf", "/var/cache/yum"):
+                yield run.hit(C.DNF_CLEAN, f"{first.name} install without {first.name} clean all", first)  # noqa: E501
+        for cmd in installs:
+            is_module = cmd.has_arg("module")
+            if cmd.has_arg("group") and not is_module:
+                continue
+            pkgs = [p for p in cmd.positional() if p not in ("install", "module")]
+            if is_module:
+                loose = [p for p in pkgs if ":" not in p]
+            else:
+                loose = [p for p in pkgs if not _rpm_version_like(p)]
+            if loose:
+                yield run.hit(C.DNF_PIN, _pkg_message(f"unpinned {cmd.name} packages", loose), cmd)
+                break
+
+
+_ZYPPER_ACTIONS = ("install", "in", "remove", "rm", "source-install", "si", "patch")
+
+
+@register_check(C.ZYPPER_YES, C.ZYPPER_DUP, C.ZYPPER_CLEAN, C.ZYPPER_PIN)
+def zypper(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        zs = _with(run, "zypper")
+        for cmd in zs:
+            if cmd.has_arg(*_ZYPPER_ACTIONS) and not cmd.has_flag(
+                "n", "non-interactive", "y", "no-confirm"
+            ):
+                yield run.hit(C.ZYPPER_YES, "zypper without -n / -y", cmd)
+                break
+        for cmd in zs:
+            if cmd.has_arg("dist-upgrade", "dup"):
+                yield run.hit(C.ZYPPER_DUP, "zypper dist-upgrade", cmd)
+                break
+        installs = [c for c in zs if c.has_arg("install", "in")]
+        if installs and not any(c.has_arg("clean", "cc") for c in zs):
+            yield run.hit(C.ZYPPER_CLEAN, "zypper install without zypper clean", installs[0])
+        for cmd in installs:
+            pkgs = [p for p in cmd.positional() if p not in ("install", "in")]
+            loose = [p for p in pkgs if not any(s in p for s in ("=", ">", "<")) and not p.endswith(".rpm")]  # noqa: E501
+            if loose:
+                yield run.hit(C.ZYPPER_PIN, _pkg_message("unpinned zypper packages", loose), cmd)
+                break
+
+
+# -- pip -------------------------------------------------------------------------------------
+_PIP_VALUE_FLAGS = (
+    "abi b build e editable extra-index-url f find-links i index-url implementation no-binary "
+    "only-binary platform prefix progress-bar proxy python-version root src t target "
+    "trusted-host upgrade-strategy"
+).split()
+_VCS = ("git+", "hg+", "svn+", "bzr+", "git", "svn")
+_PIP_OPS = ("==", ">=", "<=", ">", "<", "!=", "~=", "===")
+
+
+def is_pip_install(cmd: Command) -> bool:
+    if cmd.name.startswith("pip") and "install" in cmd.args:
+        return True
+    if cmd.name.startswith("python"):
+        a = cmd.args
+        return any(a[k : k + 3] == ("-m", "pip", "install") for k in range(len(a)))
+    return False
+
+
+def _pip_packages(cmd: Command) -> list[str]:
+    pos = cmd.positional(tuple(_PIP_VALUE_FLAGS))
+    if "install" in pos:
+        pos = pos[pos.index("install") :]
+    while pos and pos[0] == "install":
+        pos = pos[1:]
+    return pos
+
+
+def _pip_fixed(p: str) -> bool:
+    vcs = p.startswith(_VCS)
+    return (
+        any(op in p for op in _PIP_OPS)
+        or (vcs and "@" in p)
+        or p.endswith((".whl", ".tar.gz"))
+        or (not vcs and "/" in p)
+    )
+
+
+@register_check(C.PIP_PIN, C.PIP_CACHE)
+def pip(ctx: LintContext) -> Iterator[Hit]:
+    no_cache_stage: dict[int, bool] = {}
+    for ins, eff in ctx.effective():
+        if eff.keyword == "ENV":
+            for p in eff.pairs:
+                if p.key == "PIP_NO_CACHE_DIR" and (p.value or "") in _TRUTHY:
+                    no_cache_stage[ins.stage] = True
+        if eff.keyword == "FROM" and ins.stage >= 0:
+            parent = ctx.stages[ins.stage].parent
+            no_cache_stage[ins.stage] = parent is not None and no_cache_stage.get(parent, False)
+    for run in ctx.runs:
+        pips = [c for c in run.commands if is_pip_install(c)]
+        for cmd in pips:
+            args = cmd.args
+            if "-r" in args or "--requirement" in args or "." in args:
+                continue
+            if cmd.has_flag("constraint", "c"):
+                continue
+            loose = [p for p in _pip_packages(cmd) if not _pip_fixed(p)]
+            if loose:
+                yield run.hit(C.PIP_PIN, _pkg_message("unpinned pip packages", loose), cmd)
+                break
+        if no_cache_stage.get(run.stage) or _pip_env_inline(run):
+            continue
+        if _cache_mount(run, "/root/.cache/pip", "/root/.cache"):
+            continue
+        for cmd in pips:
+            wrapper = "pipx" in cmd.name or "pipenv" in cmd.name
+            if "--no-cache-dir" not in cmd.args and not wrapper:
+                yield run.hit(C.PIP_CACHE, "pip install without --no-cache-dir", cmd)
+                break
+
+
+def _pip_env_inline(run: Run) -> bool:
+    text = " ".join(s.text for s in run.scripts)
+    _, found, after = text.partition("PIP_NO_CACHE_DIR=")
+    return bool(found) and any(after.startswith(t) for t in _TRUTHY)
+
+
+# -- npm, yarn, gem, go ----------------------------------------------------------------------
+def _npm_fixed(p: str) -> bool:
+    if p.startswith(("git://", "git+ssh://", "git+http://", "git+https://")):
+        return "#" in p
+    if p.endswith((".tar", ".tar.gz", ".tgz")) or p.startswith(("/", "./", "../", "~/")):
+        return True
+    name = p.split("/", 1)[1] if p.startswith("@") and "/" in p else p
+    return "@" in name
+
+
+@register_check(C.NPM_PIN, C.NPM_CACHE, C.YARN_CACHE)
+def npm(ctx: LintContext) -> Iterator[Hit]:
+    kept = _kept_stages(ctx)
+    for run in ctx.runs:
+        npms = _with(run, "npm")
+        for cmd in npms:
+            pos = cmd.positional()
+            if not pos or pos[0] != "install":
+                continue
+            loose = [p for p in pos[1:] if not _npm_fixed(p)]
+            if loose:
+                yield run.hit(C.NPM_PIN, _pkg_message("unpinned npm packages", loose), cmd)
+                break
+        installs = [c for c in npms if c.subcommand() in ("install", "i", "ci")]
+        cleaned = any(c.has_arg("cache") and c.has_arg("clean") for c in npms)
+        if installs and run.stage in kept and not cleaned and not _cache_mount(run, "/root/.npm"):
+            yield run.hit(C.NPM_CACHE, "npm install without npm cache clean --force", installs[0])
+        yarns = _with(run, "yarn")
+        yarn_installs = [c for c in yarns if c.subcommand() in (None, "install")]
+        if yarn_installs and not any(c.has_arg("cache") and c.has_arg("clean") for c in yarns):
+            if not _cache_mount(run, "/usr/local/share/.cache/yarn"):
+                yield run.hit(C.YARN_CACHE, "yarn install without yarn cache clean", yarn_installs[0])  # noqa: E501
+
+
+@register_check(C.GEM_PIN, C.GO_PIN)
+def gem_go(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        for cmd in _with(run, "gem", "install", "i"):
+            if cmd.has_arg("-v", "--version") or any(a.startswith("--version=") for a in cmd.args):
+                continue
+            gems = [a for a in cmd.positional() if a not in ("install", "i", "--")]
+            loose = [g for g in gems if ":" not in g]
+            if loose:
+                yield run.hit(C.GEM_PIN, _pkg_message("unpinned gems", loose), cmd)
+                break
+        for cmd in _with(run, "go", "install"):
+            pkgs = [a for a in cmd.positional() if a != "install"]
+            loose = [p for p in pkgs if "@" not in p]
+            if loose:
+                yield run.hit(C.GO_PIN, _pkg_message("go install without @version", loose), cmd)
+                break

@@ -1,0 +1,168 @@
+"""Dockerfile-level words: splitting with quotes and the escape character, quote removal, and
+`$VAR` / `${VAR:-default}` substitution as BuildKit does it for FROM, ENV, ARG, LABEL, COPY…"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["MAX_DEPTH", "expand", "split_words", "unquote"]
+
+MAX_DEPTH = 16  # nested ${A:-${B:-…}} deeper than this is left as written
+
+
+def split_words(text: str, escape: str = "\\") -> list[tuple[str, int]]:
+    """Split on unquoted whitespace; returns (raw word with quotes, offset) pairs."""
+    words: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            break
+        start = i
+        quote = ""
+        while i < n:
+            c = text[i]
+            if c == escape and quote != "'" and i + 1 < n:
+                i += 2
+                continue
+            if quote:
+                if c == quote:
+                    quote = ""
+            elif c in "\"'":
+                quote = c
+            elif c in " \t\r\n":
+                break
+            i += 1
+        words.append((text[start:i], start))
+    return words
+
+
+def unquote(word: str, escape: str = "\\") -> str:
+    """Remove quotes and escapes from one word."""
+    if "'" not in word and '"' not in word and escape not in word:
+        return word
+    out: list[str] = []
+    quote = ""
+    i, n = 0, len(word)
+    while i < n:
+        c = word[i]
+        if c == escape and quote != "'" and i + 1 < n:
+            nxt = word[i + 1]
+            if quote == '"' and nxt not in ('"', escape, "$"):
+                out.append(c)
+            out.append(nxt)
+            i += 2
+            continue
+        if quote:
+            if c == quote:
+                quote = ""
+            else:
+                out.append(c)
+        elif c in "\"'":
+            quote = c
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _name_end(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and (text[i].isalnum() or text[i] == "_"):
+        i += 1
+    return i
+
+
+def _matching_brace(text: str, i: int) -> int:
+    """Index of the `}` closing the `${` whose body starts at i, or -1."""
+    depth = 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "$" and i + 1 < n and text[i + 1] == "{":
+            depth += 1
+            i += 2
+            continue
+        if c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def expand(text: str, env: Mapping[str, str | None], _depth: int = 0) -> tuple[str, bool]:
+    """Substitute variables; returns (result, fully_resolved). Unknown variables become "" as in
+    BuildKit but make `fully_resolved` False. Never raises; bounded by MAX_DEPTH."""
+    if "$" not in text:
+        return text, True
+    if _depth > MAX_DEPTH:
+        return text, False
+    out: list[str] = []
+    resolved = True
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] == "$":
+            out.append("$")
+            i += 2
+            continue
+        if c != "$" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        nxt = text[i + 1]
+        if nxt == "{":
+            close = _matching_brace(text, i + 2)
+            if close < 0:
+                out.append(text[i:])
+                return "".join(out), False
+            body = text[i + 2 : close]
+            value, ok = _expand_braced(body, env, _depth)
+            resolved = resolved and ok
+            out.append(value)
+            i = close + 1
+        elif nxt.isalpha() or nxt == "_":
+            end = _name_end(text, i + 1)
+            name = text[i + 1 : end]
+            value_or_none = env.get(name)
+            if value_or_none is None:
+                resolved = False
+            out.append(value_or_none or "")
+            i = end
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), resolved
+
+
+def _expand_braced(body: str, env: Mapping[str, str | None], depth: int) -> tuple[str, bool]:
+    end = _name_end(body, 0)
+    name, op = body[:end], body[end:]
+    value = env.get(name)
+    if not op:
+        return (value or ""), value is not None
+    for prefix in (":-", ":+", "-", "+"):
+        if op.startswith(prefix):
+            word = op[len(prefix) :]
+            if prefix == ":-":
+                use_word = not value
+            elif prefix == "-":
+                use_word = value is None
+            elif prefix == ":+":
+                use_word = bool(value)
+            else:
+                use_word = value is not None
+            if prefix.endswith("+"):
+                if not use_word:
+                    return "", True
+                return expand(word, env, depth + 1)
+            if use_word:
+                return expand(word, env, depth + 1)
+            return (value or ""), True
+    # ${VAR%pattern}, ${VAR#pattern}, ${VAR/…} and friends: keep the value, mark unresolved
+    return (value or ""), False
