@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import HIDDEN_BYTES, LOW_EFFICIENCY, USER_WASTED_PERCENT, WASTED_BYTES
 from caulk.check.registry import Rule
@@ -17,7 +18,7 @@ from caulk.fs.efficiency import Efficiency, compute_efficiency
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 
-__all__ = ["Efficiency", "EfficiencyCheck", "efficiency_findings"]
+__all__ = ["EfficiencyCheck", "efficiency_findings"]
 
 
 def _top(eff: Efficiency, limit: int = 5) -> tuple[tuple[str, str], ...]:
@@ -48,12 +49,24 @@ def efficiency_findings(eff: Efficiency, ctx: ImageContext) -> Iterator[Finding]
             where,
             details=(("user wasted ratio", repr(eff.user_wasted_percent)), *_top(eff)),
         )
-    if eff.hidden_bytes > 0:
+    for hidden in eff.hidden_dirs:
+        if hidden.bytes <= 0:
+            continue
+        how = "deleting" if hidden.kind == "deleted" else "an opaque whiteout of"
         yield HIDDEN_BYTES.finding(
-            f"{eff.hidden_bytes} bytes in lower layers are hidden by deleted directories or opaque"
-            " whiteouts (not counted by dive)",
-            where,
-            details=(("hidden bytes", str(eff.hidden_bytes)),),
+            f"layer {hidden.layer} hides {hidden.bytes} bytes ({hidden.files} files) of lower"
+            f" layers by {how} {hidden.path}; dive does not count them as wasted",
+            Location(
+                path=hidden.path,
+                layer=hidden.layer,
+                layer_digest=layer_digest(ctx.view, hidden.layer),
+            ),
+            details=(
+                ("kind", hidden.kind),
+                ("hidden bytes", str(hidden.bytes)),
+                ("hidden files", str(hidden.files)),
+                ("image hidden bytes", str(eff.hidden_bytes)),
+            ),
         )
 
 

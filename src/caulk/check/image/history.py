@@ -25,7 +25,8 @@ _PIPE_TO_SHELL = re.compile(
     rf"|\b(?:ba|da|z|k)?sh\s+(?:-\S+\s+)*<\(\s*{_FETCH}"
     rf"|\b(?:ba|da|z|k)?sh\s+-c\s+[\"']?\$\(\s*{_FETCH}"
 )
-_ADD = re.compile(r"(?:^|\s|\))ADD\s+((?:--\S+\s+)*)((?:https?|ftp)://\S+)")
+# the instruction itself, not text that mentions it: `ADD …` (BuildKit) or `… #(nop) ADD …`
+_ADD = re.compile(r"^(?:\S*sh -c #\(nop\)\s*)?ADD\s+((?:--\S+\s+)*)((?:https?|ftp)://\S+)")
 
 
 def remote_add(created_by: str) -> str | None:
