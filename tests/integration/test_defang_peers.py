@@ -59,8 +59,21 @@ def _skopeo(*args: str) -> str:
     return proc.stdout
 
 
-def _defang(run_caulk: Callable[..., CaulkRun], src: str, dest: str, *flags: str) -> CaulkRun:
-    result = run_caulk("defang", src, "--output", dest, *flags)
+def _run(*args: str) -> CaulkRun:
+    """`caulk ARGS` through the installed entry point: `python -m caulk.cli.main` (conftest's
+    runner) registers no command, since `caulk.cli.main` then runs as `__main__` while commands
+    register on the imported module's group."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "from caulk.cli.main import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return CaulkRun(args, proc.returncode, proc.stdout, proc.stderr)
+
+
+def _defang(src: str, dest: str, *flags: str) -> CaulkRun:
+    result = _run("defang", src, "--output", dest, *flags)
     assert result.code == 0, result
     return result
 
@@ -69,14 +82,13 @@ def _defang(run_caulk: Callable[..., CaulkRun], src: str, dest: str, *flags: str
 def test_bookworm_defanged_oci_is_clean_for_caulk_umoci_and_find(
     image_ref: Callable[..., str],
     image_rootfs: Callable[[str], Path],
-    run_caulk: Callable[..., CaulkRun],
     tmp_path: Path,
 ) -> None:
     src = image_ref("bookworm")
     assert len(_find_special(image_rootfs("bookworm")).split()) == 11  # the oracle sees them before
     assert len(_rule_paths(src, "CK-IMG-001")) == 11
     out = tmp_path / "out"
-    result = _defang(run_caulk, src, f"oci:{out}:defanged", *FLAGS)
+    result = _defang(src, f"oci:{out}:defanged", *FLAGS)
     assert "11 setuid/setgid cleared" in result.stdout
     ref = f"oci:{out}:defanged"
     assert _rule_paths(ref, "CK-IMG-001") == []
@@ -104,9 +116,7 @@ def test_bookworm_defanged_oci_is_clean_for_caulk_umoci_and_find(
 
 
 @pytest.mark.images("bookworm")
-def test_outputs_accepted_by_skopeo_and_dive(
-    image_ref: Callable[..., str], run_caulk: Callable[..., CaulkRun], tmp_path: Path
-) -> None:
+def test_outputs_accepted_by_skopeo_and_dive(image_ref: Callable[..., str], tmp_path: Path) -> None:
     src = image_ref("bookworm")
     oci, oci_archive, docker_archive = (
         f"oci:{tmp_path / 'oci'}:v1",
@@ -114,7 +124,7 @@ def test_outputs_accepted_by_skopeo_and_dive(
         f"docker-archive:{tmp_path / 'img.docker.tar'}:caulk/bookworm:defanged",
     )
     for dest in (oci, oci_archive, docker_archive):
-        _defang(run_caulk, src, dest, "--remove-shells", "--user")
+        _defang(src, dest, "--remove-shells", "--user")
         inspected = json.loads(_skopeo("inspect", dest))
         assert len(inspected["Layers"]) == 2
         config = json.loads(_skopeo("inspect", "--config", dest))
@@ -137,26 +147,24 @@ def test_outputs_accepted_by_skopeo_and_dive(
 
 
 @pytest.mark.images("bookworm")
-def test_same_input_and_flags_same_digest(
-    image_ref: Callable[..., str], run_caulk: Callable[..., CaulkRun], tmp_path: Path
-) -> None:
+def test_same_input_and_flags_same_digest(image_ref: Callable[..., str], tmp_path: Path) -> None:
     src = image_ref("bookworm")
     digests = set()
     for name in ("a", "b"):
-        result = _defang(run_caulk, src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user")
+        result = _defang(src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user")
         digests.add(result.stdout.split("manifest ")[-1].strip())
     assert len(digests) == 1
-    other = _defang(run_caulk, src, f"oci:{tmp_path / 'c'}:x", "--remove-tools")
+    other = _defang(src, f"oci:{tmp_path / 'c'}:x", "--remove-tools")
     assert other.stdout.split("manifest ")[-1].strip() not in digests
 
 
 @pytest.mark.images("bookworm")
 def test_squash_removes_the_bytes_from_the_image(
-    image_ref: Callable[..., str], run_caulk: Callable[..., CaulkRun], tmp_path: Path
+    image_ref: Callable[..., str], tmp_path: Path
 ) -> None:
     src = image_ref("bookworm")
     out = tmp_path / "squashed"
-    _defang(run_caulk, src, f"oci:{out}:s", "--squash", "--remove-shells")
+    _defang(src, f"oci:{out}:s", "--squash", "--remove-shells")
     with open_image(f"oci:{out}:s") as image:
         assert len(image.layers) == 1
         assert all(h.empty_layer for h in image.config.history[:-1])
@@ -171,13 +179,12 @@ def test_squash_removes_the_bytes_from_the_image(
 def test_multilayer_image_with_deletions(
     image_ref: Callable[..., str],
     image_rootfs: Callable[[str], Path],
-    run_caulk: Callable[..., CaulkRun],
     tmp_path: Path,
 ) -> None:
     src = image_ref("bookworm-layers", "docker-archive")
     assert _find_special(image_rootfs("bookworm-layers")) != ""
     out = tmp_path / "out"
-    _defang(run_caulk, src, f"oci:{out}:d", "--user", "1000")
+    _defang(src, f"oci:{out}:d", "--user", "1000")
     assert _rule_paths(f"oci:{out}:d", "CK-IMG-001") == []
     assert _find_special(_unpack(out, "d", tmp_path / "bundle")) == ""
     with open_image(f"oci:{out}:d") as image:
@@ -185,28 +192,22 @@ def test_multilayer_image_with_deletions(
 
 
 @pytest.mark.images("bookworm-tools")
-def test_tools_removed(
-    image_ref: Callable[..., str], run_caulk: Callable[..., CaulkRun], tmp_path: Path
-) -> None:
+def test_tools_removed(image_ref: Callable[..., str], tmp_path: Path) -> None:
     src = image_ref("bookworm-tools")
     assert _rule_paths(src, "CK-IMG-003")  # curl, nc before
     out = f"oci-archive:{tmp_path / 'tools.tar'}"
-    _defang(run_caulk, src, out, "--remove-tools", "--remove-package-managers")
+    _defang(src, out, "--remove-tools", "--remove-package-managers")
     assert _rule_paths(out, "CK-IMG-003") == []
     assert _rule_paths(out, "CK-IMG-004") == []
     assert _rule_paths(out, "CK-IMG-002") != []  # shells stay without --remove-shells
 
 
 @pytest.mark.images("bookworm")
-def test_error_leaves_nothing(
-    image_ref: Callable[..., str], run_caulk: Callable[..., CaulkRun], tmp_path: Path
-) -> None:
+def test_error_leaves_nothing(image_ref: Callable[..., str], tmp_path: Path) -> None:
     src = image_ref("bookworm")
     dest = tmp_path / "out"
     dest.mkdir()
-    result = run_caulk(
-        "defang", src, "--output", f"oci-archive:{dest / 'x.tar'}", "--remove", "/nope"
-    )
+    result = _run("defang", src, "--output", f"oci-archive:{dest / 'x.tar'}", "--remove", "/nope")
     assert result.code == 2 and "--remove /nope: no such path" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(dest.iterdir()) == []
