@@ -30,7 +30,6 @@ __all__ = ["Download", "Fetcher", "make_client"]
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1 << 16
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _HEX64 = re.compile(r"\b[0-9a-fA-F]{64}\b")
 
@@ -173,7 +172,7 @@ class Fetcher:
             }
             self._save(feed.url, {**state, "partial": partial})
             with part.open("ab" if resumed_from else "wb") as out:
-                for chunk in response.iter_raw(_CHUNK):
+                for chunk in response.iter_raw():  # as received: an interruption keeps every byte
                     out.write(chunk)
         return self._finish(feed, part, body, partial, expected_sha, resumed_from)
 
