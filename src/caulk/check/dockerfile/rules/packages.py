@@ -150,6 +150,8 @@ def _rpm_version_like(p: str) -> bool:
     if p.endswith(".rpm"):
         return True
     rest = parts[1:]
+    if any(part.startswith("$") for part in rest):
+        return True  # the version comes from a build argument: pkg-$VERSION
     ok = set("._~^:+")
     return all(all(ch.isascii() and (ch.isalnum() or ch in ok) for ch in part) for part in rest) and any(part[:1].isdigit() for part in rest)  # noqa: E501
 
@@ -338,8 +340,8 @@ def npm(ctx: LintContext) -> Iterator[Hit]:
         if installs and run.stage in kept and not cleaned and not _cache_mount(run, "/root/.npm"):
             yield run.hit(C.NPM_CACHE, "npm install without npm cache clean --force", installs[0])
         yarns = _with(run, "yarn")
-        yarn_installs = [c for c in yarns if c.subcommand() in (None, "install")]
-        if yarn_installs and not any(c.has_arg("cache") and c.has_arg("clean") for c in yarns):
+        yarn_installs = [c for c in yarns if c.has_arg("install")]
+        if yarn_installs and run.stage in kept and not any(c.has_arg("cache") and c.has_arg("clean") for c in yarns):
             if not _cache_mount(run, "/usr/local/share/.cache/yarn"):
                 yield run.hit(C.YARN_CACHE, "yarn install without yarn cache clean", yarn_installs[0])  # noqa: E501
 
@@ -355,8 +357,8 @@ def gem_go(ctx: LintContext) -> Iterator[Hit]:
             if loose:
                 yield run.hit(C.GEM_PIN, _pkg_message("unpinned gems", loose), cmd)
                 break
-        for cmd in _with(run, "go", "install"):
-            pkgs = [a for a in cmd.positional() if a != "install"]
+        for cmd in _with(run, "go", "install", "get"):
+            pkgs = [a for a in cmd.positional()[1:] if not a.startswith((".", "/"))]
             loose = [p for p in pkgs if "@" not in p]
             if loose:
                 yield run.hit(C.GO_PIN, _pkg_message("go install without @version", loose), cmd)

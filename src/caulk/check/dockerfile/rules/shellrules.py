@@ -160,6 +160,7 @@ def consecutive(ctx: LintContext) -> Iterator[Hit]:
             continue
         flags = tuple(sorted((f.name, f.value) for f in ins.flags))
         count = len(run.commands)
-        if prev is not None and prev[0] == flags and count <= 2 and prev[1] <= 2:
+        # hadolint's intent: only single-command RUNs; chains (&&, |) are split on purpose
+        if prev is not None and prev[0] == flags and count <= 1 and prev[1] <= 1:
             yield Hit(C.CONSECUTIVE_RUN, "RUN right after a RUN: merge them with &&", ins)
         prev = (flags, count)
