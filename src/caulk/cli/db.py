@@ -15,11 +15,9 @@ from caulk.cli.main import cli
 from caulk.errors import OperationalError, UsageError
 from caulk.vulndb.defaults import default_store
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
-from caulk.vulndb.fetch import Fetcher, make_client
 from caulk.vulndb.interface import ImportReport
 from caulk.vulndb.paths import default_db_path, feeds_dir
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
-from caulk.vulndb.update import update_database
 
 __all__ = ["db"]
 
@@ -74,6 +72,8 @@ def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
     """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or Alpine secdb from PATHs or URLs.
 
     All sources go into one new database that replaces the old one atomically."""
+    from caulk.vulndb.fetch import Fetcher, make_client  # httpx: only when a command needs it
+
     files = []
     urls = [s for s in sources if _is_url(s)]
     client = make_client() if urls else None
@@ -117,6 +117,8 @@ def update(
     ctx: click.Context, offline: bool, feeds_file: Path | None, feed_urls: tuple[str, ...]
 ) -> None:
     """Fetch the public advisory feeds (resumable, verified) and re-import the changed ones."""
+    from caulk.vulndb.update import update_database  # httpx: only when a command needs it
+
     feeds = _feeds(feeds_file, feed_urls)
     if offline:
         click.echo(
