@@ -22,7 +22,7 @@ _FORMATS = ("tty", "json", "sarif", "checkstyle", "codeclimate", "gitlab")
 @click.option("-f", "--format", "fmt", type=click.Choice(_FORMATS), default=None,
               help="Output format (default: tty on a terminal, else json).")  # fmt: skip
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (.caulk.yaml or .hadolint.yaml); default: found in the cwd.")  # fmt: skip
+              help="Config file (.caulk.yaml or .hadolint.yaml); default: the cwd's.")  # fmt: skip
 @click.option("--ignore", multiple=True, help="Rule to ignore (CK-DF-… or DL…); repeatable.")
 @click.option("--fail-on", "--failure-threshold", "threshold", default=None,
               help="Lowest severity that fails (info, low, medium, high, critical, or hadolint's "
@@ -30,7 +30,7 @@ _FORMATS = ("tty", "json", "sarif", "checkstyle", "codeclimate", "gitlab")
 @click.option("--trusted-registry", multiple=True, help="Allowed base-image registry; repeatable.")
 @click.option("--require-digest", is_flag=True, help="Require base images pinned by digest.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
-              help="YAML rule file (dockerfile_lint profile or caulk rules); repeatable.")  # fmt: skip
+              help="YAML rules (dockerfile_lint profile or caulk form); repeatable.")  # fmt: skip
 @click.option("--stdin-path", default="-", help="Name to report for a Dockerfile read from -.")
 @click.option("--shell-parser", type=click.Choice(("tokens", "bashlex")), default=None,
               help="Shell parser for RUN (default tokens; bashlex is slower).")  # fmt: skip
@@ -103,4 +103,6 @@ def _threshold(text: str) -> object:
 
     if text.strip().lower() in ("none", "off", "never"):
         return None
-    return from_mapping({"failure-threshold": text}, where="--fail-on", base=Path()).failure_threshold
+    return from_mapping(
+        {"failure-threshold": text}, where="--fail-on", base=Path()
+    ).failure_threshold

@@ -11,7 +11,7 @@ from caulk.model import Severity
 
 __all__ = ["ALL", "OPT_IN", "by_code"]
 
-H, M, L, I = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
+H, M, L, N = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO  # N: notice (INFO)
 
 
 def _r(id: str, sev: Severity, title: str, fix: str, cat: str, dl: str | None = None) -> Rule:
@@ -36,14 +36,14 @@ COPY_FROM_SELF = _r("018", H, "COPY --from refers to its own stage", "Copy from 
 
 NO_USER = _r("020", H, "Final stage runs as root (no USER)", "Add USER <uid> (numeric, non-zero) to the final stage, e.g. USER 10001.", "user")  # noqa: E501
 ROOT_USER = _r("021", H, "Final stage USER is root", "Switch to a non-root user at the end: USER 10001.", "user", "DL3002")  # noqa: E501
-NAMED_USER = _r("022", I, "USER is not numeric", "Use a numeric UID (USER 10001:10001) so the runtime can verify it is not root.", "user", "DL3066")  # noqa: E501
+NAMED_USER = _r("022", N, "USER is not numeric", "Use a numeric UID (USER 10001:10001) so the runtime can verify it is not root.", "user", "DL3066")  # noqa: E501
 SUDO = _r("023", M, "sudo in RUN", "RUN already runs as the current USER; switch with USER instead of sudo.", "user", "DL3004")  # noqa: E501
 USERADD_HIGH_UID = _r("024", L, "useradd of a high UID without -l", "Pass -l/--no-log-init: a high UID makes a huge /var/log/faillog.", "user", "DL3046")  # noqa: E501
 
 TOOLCHAIN = _r("030", M, "Build toolchain installed in the final stage", "Build in an earlier stage and COPY --from only the artefacts into a slim final stage.", "guide")  # noqa: E501
-STATIC_BINARY = _r("031", I, "Final stage only needs a static binary", "Use FROM scratch or a distroless base for a final stage that only copies a binary.", "guide")  # noqa: E501
+STATIC_BINARY = _r("031", N, "Final stage only needs a static binary", "Use FROM scratch or a distroless base for a final stage that only copies a binary.", "guide")  # noqa: E501
 NO_DEFANG = _r("032", L, "Final stage keeps setuid/setgid binaries", "Add: RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} \\; || true", "guide")  # noqa: E501
-NO_HEALTHCHECK = _r("033", I, "No HEALTHCHECK in the final stage", "Add HEALTHCHECK CMD <probe> (or HEALTHCHECK NONE to say there is none on purpose).", "guide")  # noqa: E501
+NO_HEALTHCHECK = _r("033", N, "No HEALTHCHECK in the final stage", "Add HEALTHCHECK CMD <probe> (or HEALTHCHECK NONE to say there is none on purpose).", "guide")  # noqa: E501
 MULTI_HEALTHCHECK = _r("034", M, "More than one HEALTHCHECK in a stage", "Keep one HEALTHCHECK; only the last takes effect.", "instructions", "DL3012")  # noqa: E501
 MULTI_CMD = _r("035", M, "More than one CMD in a stage", "Keep one CMD; only the last takes effect.", "instructions", "DL4003")  # noqa: E501
 MULTI_ENTRYPOINT = _r("036", M, "More than one ENTRYPOINT in a stage", "Keep one ENTRYPOINT; only the last takes effect.", "instructions", "DL4004")  # noqa: E501
@@ -55,15 +55,15 @@ APT_RECOMMENDS = _r("042", L, "apt-get install without --no-install-recommends",
 APT_LISTS = _r("043", L, "apt lists not removed in the same RUN", "End the RUN with: && rm -rf /var/lib/apt/lists/*", "apt", "DL3009")  # noqa: E501
 APT_YES = _r("044", M, "apt-get install without -y", "Add -y (non-interactive builds hang or fail otherwise).", "apt", "DL3014")  # noqa: E501
 APT_CLI = _r("045", M, "apt used instead of apt-get", "apt has no stable CLI for scripts; use apt-get / apt-cache.", "apt", "DL3027")  # noqa: E501
-APT_CLEAN = _r("046", I, "apt-get clean missing in the RUN that installs", "Add && apt-get clean to the RUN (Debian images do it via docker-clean; others don't).", "apt")  # noqa: E501
+APT_CLEAN = _r("046", N, "apt-get clean missing in the RUN that installs", "Add && apt-get clean to the RUN (Debian images do it via docker-clean; others don't).", "apt")  # noqa: E501
 
 APK_PIN = _r("050", M, "apk add without pinned versions", "Pin: apk add pkg=1.2.3-r0 (or pkg~1.2).", "apk", "DL3018")  # noqa: E501
 APK_CACHE = _r("051", L, "apk add without --no-cache", "Use apk add --no-cache instead of --update + rm /var/cache/apk/*.", "apk", "DL3019")  # noqa: E501
 
-YUM_YES = _r("055", M, "yum install without -y", "Add -y.", "rpm", "DL3030")  # noqa: E501
+YUM_YES = _r("055", M, "yum install without -y", "Add -y.", "rpm", "DL3030")
 YUM_CLEAN = _r("056", M, "yum clean all missing", "End the RUN with && yum clean all (or rm -rf /var/cache/yum).", "rpm", "DL3032")  # noqa: E501
 YUM_PIN = _r("057", M, "yum install without pinned versions", "Pin: yum install -y pkg-1.2.3.", "rpm", "DL3033")  # noqa: E501
-DNF_YES = _r("058", M, "dnf install without -y", "Add -y.", "rpm", "DL3038")  # noqa: E501
+DNF_YES = _r("058", M, "dnf install without -y", "Add -y.", "rpm", "DL3038")
 DNF_CLEAN = _r("059", M, "dnf clean all missing", "End the RUN with && dnf clean all (microdnf clean all).", "rpm", "DL3040")  # noqa: E501
 DNF_PIN = _r("060", M, "dnf install without pinned versions", "Pin: dnf install -y pkg-1.2.3.", "rpm", "DL3041")  # noqa: E501
 ZYPPER_YES = _r("061", M, "zypper without non-interactive switch", "Use zypper -n install / zypper install -y.", "rpm", "DL3034")  # noqa: E501
@@ -77,28 +77,28 @@ NPM_PIN = _r("072", M, "npm install without pinned versions", "Pin: npm install 
 NPM_CACHE = _r("073", L, "npm cache left in the layer", "Add && npm cache clean --force to the RUN, or use a cache mount.", "npm")  # noqa: E501
 GEM_PIN = _r("074", M, "gem install without pinned versions", "Pin: gem install pkg:1.2.3 (or -v 1.2.3).", "gem", "DL3028")  # noqa: E501
 GO_PIN = _r("075", M, "go install without a version", "Pin: go install example.com/cmd@v1.2.3.", "go", "DL3062")  # noqa: E501
-YARN_CACHE = _r("076", I, "yarn cache not cleaned", "Add && yarn cache clean to the RUN.", "npm", "DL3060")  # noqa: E501
+YARN_CACHE = _r("076", N, "yarn cache not cleaned", "Add && yarn cache clean to the RUN.", "npm", "DL3060")  # noqa: E501
 
 PIPEFAIL = _r("080", M, "Pipe in RUN without pipefail", 'Set SHELL ["/bin/bash", "-o", "pipefail", "-c"] (or /bin/ash for busybox) before RUNs with pipes.', "shell", "DL4006")  # noqa: E501
 CD = _r("081", M, "cd in RUN instead of WORKDIR", "Use WORKDIR /path; it is explicit and survives into later instructions.", "shell", "DL3003")  # noqa: E501
 CD_UNCHECKED = _r("082", M, "cd not followed by && (a failed cd is ignored)", "Chain with && (cd dir && cmd) or use set -e; otherwise commands run in the wrong directory.", "shell")  # noqa: E501
 CURL_PIPE_SH = _r("083", H, "Downloaded script piped into a shell", "Download to a file, verify its checksum or signature, then run it.", "shell")  # noqa: E501
-WGET_PROGRESS = _r("084", I, "wget without a progress option", "Use wget -q / -nv / --progress=dot:giga to keep build logs small.", "shell", "DL3047")  # noqa: E501
+WGET_PROGRESS = _r("084", N, "wget without a progress option", "Use wget -q / -nv / --progress=dot:giga to keep build logs small.", "shell", "DL3047")  # noqa: E501
 CURL_AND_WGET = _r("085", L, "Both wget and curl used in a stage", "Use one download tool; each adds size and attack surface.", "shell", "DL4001")  # noqa: E501
 POINTLESS_CMD = _r("086", L, "Interactive/system command in RUN", "ssh, vim, service, shutdown, top, ps… make no sense while building an image.", "shell", "DL3001")  # noqa: E501
-CONSECUTIVE_RUN = _r("088", I, "Consecutive RUN instructions", "Merge consecutive RUNs with && to save layers (keep them split only on purpose).", "shell", "DL3059")  # noqa: E501
+CONSECUTIVE_RUN = _r("088", N, "Consecutive RUN instructions", "Merge consecutive RUNs with && to save layers (keep them split only on purpose).", "shell", "DL3059")  # noqa: E501
 SH_SYMLINK = _r("089", M, "RUN replaces /bin/sh", "Use SHELL to change the default shell instead of linking /bin/sh.", "shell", "DL4005")  # noqa: E501
 
 ADD_LOCAL = _r("100", H, "ADD used for local files", "Use COPY for files and folders; ADD only to extract local archives.", "instructions", "DL3020")  # noqa: E501
 ADD_URL = _r("101", M, "ADD downloads a URL", "Download in a RUN with a checksum check, or use ADD --checksum=sha256:….", "instructions")  # noqa: E501
 COPY_DEST_SLASH = _r("102", H, "COPY with several sources needs a directory destination", "End the destination with /.", "instructions", "DL3021")  # noqa: E501
 WORKDIR_RELATIVE = _r("103", M, "WORKDIR is relative", "Use an absolute WORKDIR path.", "instructions", "DL3000")  # noqa: E501
-BAD_PORT = _r("104", H, "EXPOSE port out of range", "Ports are 0-65535.", "instructions", "DL3011")  # noqa: E501
+BAD_PORT = _r("104", H, "EXPOSE port out of range", "Ports are 0-65535.", "instructions", "DL3011")
 BAD_ONBUILD = _r("105", H, "ONBUILD of ONBUILD, FROM or MAINTAINER", "These instructions cannot be triggered with ONBUILD.", "instructions", "DL3043")  # noqa: E501
 ENV_SELF_REF = _r("106", H, "ENV refers to a variable it defines", "Split into two ENV instructions; in one ENV the old value is used.", "instructions", "DL3044")  # noqa: E501
 COPY_RELATIVE = _r("107", M, "COPY to a relative path without WORKDIR", "Set WORKDIR first or copy to an absolute path.", "instructions", "DL3045")  # noqa: E501
 SECRET = _r("108", H, "Secret in ENV or ARG", "Pass secrets with RUN --mount=type=secret; ENV/ARG values stay in the image history.", "secrets", "DL3064")  # noqa: E501
-COPY_ARCHIVE = _r("109", I, "COPY of an archive that ADD would extract", "Use ADD for local archives you want unpacked (or unpack in a build stage).", "instructions", "DL3010")  # noqa: E501
+COPY_ARCHIVE = _r("109", N, "COPY of an archive that ADD would extract", "Use ADD for local archives you want unpacked (or unpack in a build stage).", "instructions", "DL3010")  # noqa: E501
 
 LABEL_KEY = _r("120", M, "Invalid label key", "Label keys are lower-case reverse-DNS names, e.g. org.opencontainers.image.source.", "labels", "DL3048")  # noqa: E501
 LABEL_MISSING = _r("121", M, "Required label missing", "Add the label listed in required-labels / label-schema.", "labels", "DL3049")  # noqa: E501

@@ -238,12 +238,16 @@ def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
     if rule.syntax:
         for ins, eff in pairs:
             if eff.keyword in rule.instructions and rule.regex and not rule.regex.search(eff.args):
-                yield Hit(as_rule, f"{rule.message}: {eff.args[:80]}", ins, docs_url=rule.url or None)  # noqa: E501
+                yield Hit(
+                    as_rule, f"{rule.message}: {eff.args[:80]}", ins, docs_url=rule.url or None
+                )
         return
     hits = [ins for ins, eff in pairs if _matches(rule, ctx, ins, eff)]
     if rule.inverse:
         if not hits:
-            anchor = ctx.stages[-1].from_instruction if rule.stage == "final" and ctx.stages else None  # noqa: E501
+            anchor = (
+                ctx.stages[-1].from_instruction if rule.stage == "final" and ctx.stages else None
+            )
             yield Hit(as_rule, rule.message, anchor, docs_url=rule.url or None)
         return
     for ins in hits:

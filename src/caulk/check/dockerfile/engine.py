@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.config import LintConfig
 from caulk.check.dockerfile.context import Hit, LintContext, checks
 from caulk.check.dockerfile.custom import evaluate
@@ -45,7 +45,9 @@ def lint_path(path: Path | str, *, config: LintConfig | None = None) -> LintResu
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise DockerfileError(f"cannot read Dockerfile: {exc.strerror or exc}", where=str(p)) from None  # noqa: E501
+        raise DockerfileError(
+            f"cannot read Dockerfile: {exc.strerror or exc}", where=str(p)
+        ) from None
     return lint(data, path=str(p), config=config or LintConfig())
 
 
@@ -59,11 +61,11 @@ def lint(text: str | bytes, *, path: str, config: LintConfig) -> LintResult:
             continue
         try:
             hits.extend(check(ctx))
-        except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the others
+        except Exception as exc:
             log.warning("rule check %s failed on %s: %s", check.__name__, path, exc, exc_info=True)
             unknowns.append(Unknown(Location(path=path), f"check {check.__name__} failed: {exc}"))
-    for rule in config.custom_rules:
-        hits.extend(evaluate(rule, ctx))
+    for custom in config.custom_rules:
+        hits.extend(evaluate(custom, ctx))
     findings: list[Finding] = [_problem_finding(path, p) for p in df.problems]
     suppressed = 0
     ignores = _pragmas(df) if not config.disable_pragmas else _Pragmas({}, set())
@@ -81,7 +83,9 @@ def lint(text: str | bytes, *, path: str, config: LintConfig) -> LintResult:
             seen.add(key)
             findings.append(f)
     findings = [
-        f for f in findings if not (f.rule_id == C.SYNTAX.id and ignores.global_ignored(C.SYNTAX))
+        f
+        for f in findings
+        if not (f.rule_id == cat.SYNTAX.id and ignores.global_ignored(cat.SYNTAX))
     ]
     findings.sort(key=lambda f: (f.location.line or 0, f.location.column or 0, f.rule_id))
     return LintResult(path, tuple(findings), tuple(unknowns), suppressed, config.failure_threshold)
@@ -90,7 +94,7 @@ def lint(text: str | bytes, *, path: str, config: LintConfig) -> LintResult:
 def _enabled(rule_id: str, hadolint: str | None, config: LintConfig) -> bool:
     if config.is_ignored(rule_id, hadolint):
         return False
-    return rule_id not in C.OPT_IN or (rule_id == C.NO_DIGEST.id and config.require_digest)
+    return rule_id not in cat.OPT_IN or (rule_id == cat.NO_DIGEST.id and config.require_digest)
 
 
 def _problem_finding(path: str, p: object) -> Finding:
@@ -99,7 +103,7 @@ def _problem_finding(path: str, p: object) -> Finding:
     assert isinstance(p, Problem)
     loc = Location(path=path, line=p.line, column=p.column, end_line=p.end_line,
                    end_column=p.end_column)  # fmt: skip
-    return C.SYNTAX.finding(p.message, loc, details=(("hadolint", "DL1000"),))
+    return cat.SYNTAX.finding(p.message, loc, details=(("hadolint", "DL1000"),))
 
 
 def _finding(path: str, hit: Hit, config: LintConfig) -> Finding:

@@ -134,8 +134,8 @@ def _checkstyle(results: Sequence[LintResult], color: bool) -> str:
         for f in r.findings:
             sev = _CHECKSTYLE.get(f.severity, "info")
             out.append(
-                f"    <error line=\"{f.location.line or 1}\" column=\"{f.location.column or 1}\" "
-                f"severity=\"{sev}\" message={quoteattr(f.message)} "
+                f'    <error line="{f.location.line or 1}" column="{f.location.column or 1}" '
+                f'severity="{sev}" message={quoteattr(f.message)} '
                 f"source={quoteattr(f.rule_id)}/>"
             )
         out.append("  </file>")

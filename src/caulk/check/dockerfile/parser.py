@@ -25,8 +25,26 @@ from caulk.check.dockerfile.words import expand, split_words, unquote
 __all__ = ["INSTRUCTIONS", "MAX_SIZE", "decode", "parse"]
 
 INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
-    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+    [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ]
 )
 _FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 _JSON_FORMS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
@@ -39,7 +57,6 @@ _HEREDOC_RE = re.compile(
     r"(?<![<\w])<<(-?)[ \t]*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))(?!<)"
 )
 _KEYWORD_RE = re.compile(r"[^\s]+")
-
 
 
 def decode(data: str | bytes) -> tuple[str, list[Problem]]:
@@ -189,8 +206,13 @@ class _Parser:
         span = Span(start_line, indent + 1, end_line, end_col)
         if keyword not in INSTRUCTIONS:
             self.problems.append(
-                Problem(f"unknown instruction {raw_kw!r}", start_line, indent + 1,
-                        start_line, kw_end + 1)  # fmt: skip
+                Problem(
+                    f"unknown instruction {raw_kw!r}",
+                    start_line,
+                    indent + 1,
+                    start_line,
+                    kw_end + 1,
+                )
             )
             return next_i
         ins = self._build(keyword, raw_kw, args, span, segments, heredocs)
@@ -399,7 +421,9 @@ class _Parser:
         )
 
 
-def _strip_args(args: str, segments: list[tuple[int, int, int]]) -> tuple[str, list[tuple[int, int, int]]]:
+def _strip_args(
+    args: str, segments: list[tuple[int, int, int]]
+) -> tuple[str, list[tuple[int, int, int]]]:
     lead = len(args) - len(args.lstrip(" \t"))
     args = args.rstrip(" \t")
     if not lead:

@@ -115,8 +115,11 @@ def analyze(
 
 def command_of_exec(argv: tuple[str, ...], *, parser: str = "tokens") -> Script:
     """The exec form `RUN ["cmd", "arg"]`: one command, or the script of `["sh", "-c", "…"]`."""
-    if len(argv) >= 3 and _basename(argv[0]) in SHELLS and argv[1].startswith("-") and (
-        "c" in argv[1]
+    if (
+        len(argv) >= 3
+        and _basename(argv[0]) in SHELLS
+        and argv[1].startswith("-")
+        and ("c" in argv[1])
     ):
         return analyze(argv[2], parser=parser)
     if not argv:
@@ -159,7 +162,11 @@ class _Bashlex:
             for k, part in enumerate(parts):
                 if part.kind == "operator":
                     continue
-                if part.kind == "command" and k + 1 < len(parts) and parts[k + 1].kind == "operator":
+                if (
+                    part.kind == "command"
+                    and k + 1 < len(parts)
+                    and parts[k + 1].kind == "operator"
+                ):
                     self.op_after[part.pos[0]] = parts[k + 1].op
                 self.visit(part)
         elif kind == "pipeline":

@@ -14,7 +14,28 @@ __all__ = ["tokenize_commands"]
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIRECT_CHARS = "<>"
 _RESERVED = frozenset(
-    "if then else elif fi do done while until case esac in function select ! { } [[ ]] time".split()
+    [
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "while",
+        "until",
+        "case",
+        "esac",
+        "in",
+        "function",
+        "select",
+        "!",
+        "{",
+        "}",
+        "[[",
+        "]]",
+        "time",
+    ]
 )
 _MAX_NESTING = 32
 

@@ -7,16 +7,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.context import Hit, LintContext, Run, register_check
 from caulk.check.dockerfile.syntax import Stage
 
 __all__: list[str] = []
 
 TOOLCHAIN_PACKAGES = frozenset(
-    "gcc g++ gcc-c++ make cmake build-essential build-base clang llvm golang golang-go go "
-    "maven gradle rustc cargo rust default-jdk openjdk-jdk musl-dev libc-dev libc6-dev "
-    "autoconf automake libtool".split()
+    [
+        "gcc",
+        "g++",
+        "gcc-c++",
+        "make",
+        "cmake",
+        "build-essential",
+        "build-base",
+        "clang",
+        "llvm",
+        "golang",
+        "golang-go",
+        "go",
+        "maven",
+        "gradle",
+        "rustc",
+        "cargo",
+        "rust",
+        "default-jdk",
+        "openjdk-jdk",
+        "musl-dev",
+        "libc-dev",
+        "libc6-dev",
+        "autoconf",
+        "automake",
+        "libtool",
+    ]
 )
 _JDK = re.compile(r"^(openjdk-?\d*-jdk(-headless)?|openjdk\d*(-jdk)?|java-\d+-openjdk-devel)$")
 _BUILD_COMMANDS = {
@@ -47,9 +71,7 @@ def _lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
 
 
 def _toolchain_in(run: Run) -> str | None:
-    removed = any(
-        c.name in _REMOVERS and c.subcommand() in _REMOVERS[c.name] for c in run.commands
-    )
+    removed = any(c.name in _REMOVERS and c.subcommand() in _REMOVERS[c.name] for c in run.commands)
     for c in run.commands:
         verb = _INSTALLERS.get(c.name)
         if verb and c.has_arg(verb) and not removed:
@@ -59,13 +81,13 @@ def _toolchain_in(run: Run) -> str | None:
         subs = _BUILD_COMMANDS.get(c.name)
         if subs and c.subcommand() in subs:
             return f"{c.name} {c.subcommand()}"
-        if c.name == "npm" and c.subcommand() == "ci":
-            if not any(a in ("--production", "--only=production", "--omit=dev") for a in c.args):
-                return "npm ci (with devDependencies)"
+        prod = ("--production", "--only=production", "--omit=dev")
+        if c.name == "npm" and c.subcommand() == "ci" and not any(a in prod for a in c.args):
+            return "npm ci (with devDependencies)"
     return None
 
 
-@register_check(C.TOOLCHAIN, C.STATIC_BINARY, C.NO_DEFANG, C.NO_HEALTHCHECK)
+@register_check(cat.TOOLCHAIN, cat.STATIC_BINARY, cat.NO_DEFANG, cat.NO_HEALTHCHECK)
 def final_stage(ctx: LintContext) -> Iterator[Hit]:
     final = ctx.dockerfile.final_stage
     if final is None:
@@ -76,19 +98,34 @@ def final_stage(ctx: LintContext) -> Iterator[Hit]:
     for run in runs:
         what = _toolchain_in(run)
         if what is not None:
-            yield Hit(C.TOOLCHAIN, f"the final stage runs `{what}`: build in an earlier stage", run.instruction)  # noqa: E501
+            yield Hit(
+                cat.TOOLCHAIN,
+                f"the final stage runs `{what}`: build in an earlier stage",
+                run.instruction,
+            )
             break
     root = lineage[-1]
     bare = root.is_scratch or bool(_DISTROLESS.search(root.base.text))
     if not bare and not runs and len(ctx.stages) > 1:
         copies = [i for i in final.instructions if i.keyword == "COPY" and i.flag("from")]
-        builders = [ctx.dockerfile.stage_by_name((c.flag("from") or _NO).value or "") for c in copies]  # noqa: E501
+        builders = [
+            ctx.dockerfile.stage_by_name((c.flag("from") or _NO).value or "") for c in copies
+        ]
         if copies and any(b is not None and _static_build(b) for b in builders):
-            yield Hit(C.STATIC_BINARY, f"the final stage on {root.base.text} only copies a static binary: use FROM scratch or distroless", final.from_instruction)  # noqa: E501
+            yield Hit(
+                cat.STATIC_BINARY,
+                f"the final stage on {root.base.text} only copies a static binary: "
+                "use FROM scratch or distroless",
+                final.from_instruction,
+            )
     if not bare and not any(_DEFANG.search(" ".join(s.text for s in r.scripts)) for r in runs):
-        yield Hit(C.NO_DEFANG, f"the final stage keeps {root.base.text}'s setuid/setgid binaries", final.from_instruction)  # noqa: E501
+        yield Hit(
+            cat.NO_DEFANG,
+            f"the final stage keeps {root.base.text}'s setuid/setgid binaries",
+            final.from_instruction,
+        )
     if not any(i.keyword == "HEALTHCHECK" for s in lineage for i in s.instructions):
-        yield Hit(C.NO_HEALTHCHECK, "the final stage has no HEALTHCHECK", final.from_instruction)
+        yield Hit(cat.NO_HEALTHCHECK, "the final stage has no HEALTHCHECK", final.from_instruction)
 
 
 class _NoFlag:

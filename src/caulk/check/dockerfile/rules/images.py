@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.context import Hit, LintContext, register_check
 from caulk.check.dockerfile.syntax import Stage
 
@@ -23,7 +23,7 @@ def _resolved(stage: Stage) -> bool:
     return stage.resolved and bool(stage.base.repository)
 
 
-@register_check(C.UNTAGGED, C.LATEST, C.NO_DIGEST, C.PLATFORM)
+@register_check(cat.UNTAGGED, cat.LATEST, cat.NO_DIGEST, cat.PLATFORM)
 def tags(ctx: LintContext) -> Iterator[Hit]:
     for st in ctx.stages:
         ins = st.from_instruction
@@ -32,18 +32,18 @@ def tags(ctx: LintContext) -> Iterator[Hit]:
         b = st.base
         shown = b.text if b.text == st.base_raw else f"{st.base_raw} (= {b.text})"
         if b.tag is None and b.digest is None:
-            yield Hit(C.UNTAGGED, f"{shown} has no tag; it resolves to latest", ins)
+            yield Hit(cat.UNTAGGED, f"{shown} has no tag; it resolves to latest", ins)
         elif b.tag == "latest" and b.digest is None:
-            yield Hit(C.LATEST, f"{shown} uses the latest tag", ins)
+            yield Hit(cat.LATEST, f"{shown} uses the latest tag", ins)
         if b.digest is None:
-            yield Hit(C.NO_DIGEST, f"{shown} is not pinned by digest", ins)
+            yield Hit(cat.NO_DIGEST, f"{shown} is not pinned by digest", ins)
     for st in ctx.stages:
         p = st.platform
         if p and "BUILDPLATFORM" not in p and "TARGETPLATFORM" not in p:
-            yield Hit(C.PLATFORM, f"FROM --platform={p} fixes the platform", st.from_instruction)
+            yield Hit(cat.PLATFORM, f"FROM --platform={p} fixes the platform", st.from_instruction)
 
 
-@register_check(C.UNTRUSTED, C.NOT_CURATED)
+@register_check(cat.UNTRUSTED, cat.NOT_CURATED)
 def trusted(ctx: LintContext) -> Iterator[Hit]:
     registries = ctx.config.trusted_registries
     allowed = ctx.config.allowed_images
@@ -55,9 +55,17 @@ def trusted(ctx: LintContext) -> Iterator[Hit]:
             fnmatchcase(reg, pat) or (pat in ("docker.io", "hub.docker.com") and reg == "docker.io")
             for pat in registries
         ):
-            yield Hit(C.UNTRUSTED, f"{st.base.text} comes from {reg}, not a trusted registry", st.from_instruction)  # noqa: E501
+            yield Hit(
+                cat.UNTRUSTED,
+                f"{st.base.text} comes from {reg}, not a trusted registry",
+                st.from_instruction,
+            )
         if allowed and not any(_image_matches(st, pat) for pat in allowed):
-            yield Hit(C.NOT_CURATED, f"{st.base.text} is not in allowed-base-images", st.from_instruction)  # noqa: E501
+            yield Hit(
+                cat.NOT_CURATED,
+                f"{st.base.text} is not in allowed-base-images",
+                st.from_instruction,
+            )
 
 
 def _image_matches(st: Stage, pattern: str) -> bool:
@@ -73,14 +81,18 @@ def _image_matches(st: Stage, pattern: str) -> bool:
     return any(fnmatchcase(n, pattern) for n in names)
 
 
-@register_check(C.DUP_ALIAS, C.COPY_FROM_UNKNOWN, C.COPY_FROM_SELF)
+@register_check(cat.DUP_ALIAS, cat.COPY_FROM_UNKNOWN, cat.COPY_FROM_SELF)
 def stages(ctx: LintContext) -> Iterator[Hit]:
     seen: dict[str, int] = {}
     for st in ctx.stages:
         if st.name is None:
             continue
         if st.name in seen:
-            yield Hit(C.DUP_ALIAS, f"stage name {st.name!r} already used at line {seen[st.name]}", st.from_instruction)  # noqa: E501
+            yield Hit(
+                cat.DUP_ALIAS,
+                f"stage name {st.name!r} already used at line {seen[st.name]}",
+                st.from_instruction,
+            )
         else:
             seen[st.name] = st.from_instruction.span.line
     for ins, eff in ctx.effective():
@@ -92,7 +104,7 @@ def stages(ctx: LintContext) -> Iterator[Hit]:
         ref = src.value.strip("\"'")
         here = ctx.stages[ins.stage] if ins.stage >= 0 else None
         if here is not None and here.name is not None and ref.lower() == here.name:
-            yield Hit(C.COPY_FROM_SELF, f"--from={ref} is the stage this COPY is in", ins)
+            yield Hit(cat.COPY_FROM_SELF, f"--from={ref} is the stage this COPY is in", ins)
             continue
         earlier = [s for s in ctx.stages if here is None or s.index < here.index]
         if any(s.name == ref.lower() for s in earlier):
@@ -101,4 +113,4 @@ def stages(ctx: LintContext) -> Iterator[Hit]:
             continue
         if ":" in ref or "/" in ref or "." in ref or "$" in ref:
             continue  # an image reference or a build argument
-        yield Hit(C.COPY_FROM_UNKNOWN, f"--from={ref} names no earlier stage", ins)
+        yield Hit(cat.COPY_FROM_UNKNOWN, f"--from={ref} names no earlier stage", ins)

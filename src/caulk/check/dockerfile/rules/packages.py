@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.context import Hit, LintContext, Run, register_check
 from caulk.check.dockerfile.shell import Command
 
 __all__: list[str] = []
 
-_TRUTHY = frozenset("1 true True TRUE on On ON yes Yes YES".split())
+_TRUTHY = frozenset(["1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"])
 
 
 def _with(run: Run, name: str, *subs: str) -> list[Command]:
@@ -39,10 +39,7 @@ def _pkg_message(prefix: str, pkgs: list[str]) -> str:
 
 
 def _removes(run: Run, path: str) -> bool:
-    for c in _with(run, "rm"):
-        if any(a.startswith(path) for a in c.positional()):
-            return True
-    return False
+    return any(any(a.startswith(path) for a in c.positional()) for c in _with(run, "rm"))
 
 
 # -- apt -------------------------------------------------------------------------------------
@@ -50,7 +47,7 @@ def _apt_fixed(p: str) -> bool:
     return "=" in p or "/" in p or p.endswith(".deb")
 
 
-@register_check(C.APT_PIN, C.APT_YES, C.APT_RECOMMENDS, C.APT_CLI)
+@register_check(cat.APT_PIN, cat.APT_YES, cat.APT_RECOMMENDS, cat.APT_CLI)
 def apt_install(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         installs = _with(run, "apt-get", "install")
@@ -58,22 +55,24 @@ def apt_install(ctx: LintContext) -> Iterator[Hit]:
             pkgs = [p for p in cmd.positional(("t", "target-release")) if p != "install"]
             loose = _unpinned(pkgs, _apt_fixed)
             if loose:
-                yield run.hit(C.APT_PIN, _pkg_message("unpinned apt packages", loose), cmd)
+                yield run.hit(cat.APT_PIN, _pkg_message("unpinned apt packages", loose), cmd)
                 break
         for cmd in installs:
             qs = sum(1 for f, _ in cmd.flags() if f == "q")
             if not cmd.has_flag("y", "yes", "assume-yes") and qs < 2:
-                yield run.hit(C.APT_YES, "apt-get install without -y", cmd)
+                yield run.hit(cat.APT_YES, "apt-get install without -y", cmd)
                 break
         for cmd in installs:
             if not cmd.has_flag("no-install-recommends") and not any(
                 "APT::Install-Recommends=" in a and a.rsplit("=", 1)[1] in ("false", "0")
                 for a in cmd.args
             ):
-                yield run.hit(C.APT_RECOMMENDS, "apt-get install without --no-install-recommends", cmd)  # noqa: E501
+                yield run.hit(
+                    cat.APT_RECOMMENDS, "apt-get install without --no-install-recommends", cmd
+                )
                 break
         for cmd in _with(run, "apt"):
-            yield run.hit(C.APT_CLI, f"`apt {cmd.subcommand() or ''}`: use apt-get", cmd)
+            yield run.hit(cat.APT_CLI, f"`apt {cmd.subcommand() or ''}`: use apt-get", cmd)
             break
 
 
@@ -84,7 +83,7 @@ def _kept_stages(ctx: LintContext) -> set[int]:
     return kept
 
 
-@register_check(C.APT_LISTS, C.APT_CLEAN, C.APT_UPDATE_ALONE)
+@register_check(cat.APT_LISTS, cat.APT_CLEAN, cat.APT_UPDATE_ALONE)
 def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
     kept = _kept_stages(ctx)
     updated: set[int] = set()
@@ -92,19 +91,24 @@ def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
         updates = _with(run, "apt-get", "update")
         installs = _with(run, "apt-get", "install")
         shipped = run.stage in kept or run.stage < 0 or run.instruction.keyword == "ONBUILD"
-        if updates and shipped and not _removes(run, "/var/lib/apt/lists"):
-            if not _cache_mount(run, "/var/lib/apt/lists") and not (
-                _cache_mount(run, "/var/lib/apt") and _cache_mount(run, "/var/cache/apt")
-            ):
-                yield run.hit(C.APT_LISTS, "apt-get update without rm -rf /var/lib/apt/lists/*", updates[0])  # noqa: E501
-        if installs and shipped and not _with(run, "apt-get", "clean", "autoclean"):
-            if not _cache_mount(run, "/var/cache/apt") and not _removes(run, "/var/cache/apt"):
-                yield run.hit(C.APT_CLEAN, "apt-get install without apt-get clean", installs[0])
+        lists_kept = not _removes(run, "/var/lib/apt/lists") and not (
+            _cache_mount(run, "/var/lib/apt/lists")
+            or (_cache_mount(run, "/var/lib/apt") and _cache_mount(run, "/var/cache/apt"))
+        )
+        if updates and shipped and lists_kept:
+            yield run.hit(
+                cat.APT_LISTS, "apt-get update without rm -rf /var/lib/apt/lists/*", updates[0]
+            )
+        cleaned = _with(run, "apt-get", "clean", "autoclean") or _removes(run, "/var/cache/apt")
+        if installs and shipped and not cleaned and not _cache_mount(run, "/var/cache/apt"):
+            yield run.hit(cat.APT_CLEAN, "apt-get install without apt-get clean", installs[0])
         if updates and not installs:
-            yield run.hit(C.APT_UPDATE_ALONE, "apt-get update in a RUN that installs nothing", updates[0])  # noqa: E501
+            yield run.hit(
+                cat.APT_UPDATE_ALONE, "apt-get update in a RUN that installs nothing", updates[0]
+            )
         elif installs and not updates and run.stage in updated:
             yield run.hit(
-                C.APT_UPDATE_ALONE,
+                cat.APT_UPDATE_ALONE,
                 "apt-get install relies on an apt-get update from an earlier RUN (stale cache)",
                 installs[0],
             )
@@ -113,7 +117,7 @@ def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
 
 
 # -- apk -------------------------------------------------------------------------------------
-@register_check(C.APK_PIN, C.APK_CACHE)
+@register_check(cat.APK_PIN, cat.APK_CACHE)
 def apk(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         adds = _with(run, "apk", "add")
@@ -122,11 +126,11 @@ def apk(ctx: LintContext) -> Iterator[Hit]:
             pkgs = [p for p in pkgs if p != "add"]
             loose = [p for p in pkgs if not ("=" in p or "~" in p or p.endswith(".apk"))]
             if loose:
-                yield run.hit(C.APK_PIN, _pkg_message("unpinned apk packages", loose), cmd)
+                yield run.hit(cat.APK_PIN, _pkg_message("unpinned apk packages", loose), cmd)
                 break
         for cmd in adds:
             if not cmd.has_flag("no-cache") and not _cache_mount(run, "/var/cache/apk"):
-                yield run.hit(C.APK_CACHE, "apk add without --no-cache", cmd)
+                yield run.hit(cat.APK_CACHE, "apk add without --no-cache", cmd)
                 break
 
 
@@ -153,10 +157,12 @@ def _rpm_version_like(p: str) -> bool:
     if any(part.startswith("$") for part in rest):
         return True  # the version comes from a build argument: pkg-$VERSION
     ok = set("._~^:+")
-    return all(all(ch.isascii() and (ch.isalnum() or ch in ok) for ch in part) for part in rest) and any(part[:1].isdigit() for part in rest)  # noqa: E501
+    return all(
+        all(ch.isascii() and (ch.isalnum() or ch in ok) for ch in part) for part in rest
+    ) and any(part[:1].isdigit() for part in rest)
 
 
-@register_check(C.YUM_YES, C.YUM_CLEAN, C.YUM_PIN)
+@register_check(cat.YUM_YES, cat.YUM_CLEAN, cat.YUM_PIN)
 def yum(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         installs = [c for c in _with(run, "yum", "install", "groupinstall", "localinstall")]
@@ -164,21 +170,25 @@ def yum(ctx: LintContext) -> Iterator[Hit]:
             continue
         first = installs[0]
         if any(not c.has_flag("y", "assumeyes") for c in installs):
-            yield run.hit(C.YUM_YES, "yum install without -y", first)
+            yield run.hit(cat.YUM_YES, "yum install without -y", first)
         cleaned = any(c.has_arg("clean") and c.has_arg("all") for c in _with(run, "yum"))
-        if not cleaned and not _removes(run, "/var/cache/yum") and not _cache_mount(run, "/var/cache/yum"):  # noqa: E501
-            yield run.hit(C.YUM_CLEAN, "yum install without yum clean all", first)
+        if (
+            not cleaned
+            and not _removes(run, "/var/cache/yum")
+            and not _cache_mount(run, "/var/cache/yum")
+        ):
+            yield run.hit(cat.YUM_CLEAN, "yum install without yum clean all", first)
         for cmd in installs:
             if cmd.has_arg("module", "groupinstall"):
                 continue
             pkgs = [p for p in cmd.positional() if p not in ("install", "localinstall")]
             loose = [p for p in pkgs if "-" not in p and not p.endswith(".rpm")]
             if loose:
-                yield run.hit(C.YUM_PIN, _pkg_message("unpinned yum packages", loose), cmd)
+                yield run.hit(cat.YUM_PIN, _pkg_message("unpinned yum packages", loose), cmd)
                 break
 
 
-@register_check(C.DNF_YES, C.DNF_CLEAN, C.DNF_PIN)
+@register_check(cat.DNF_YES, cat.DNF_CLEAN, cat.DNF_PIN)
 def dnf(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         dnfs = [c for c in run.commands if c.name in ("dnf", "microdnf")]
@@ -187,11 +197,13 @@ def dnf(ctx: LintContext) -> Iterator[Hit]:
             continue
         first = installs[0]
         if any(c.name == "dnf" and not c.has_flag("y", "assumeyes") for c in installs):
-            yield run.hit(C.DNF_YES, "dnf install without -y", first)
+            yield run.hit(cat.DNF_YES, "dnf install without -y", first)
         cleaned = any(c.has_arg("clean") and c.has_arg("all") for c in dnfs)
-        if not cleaned and not (_removes(run, "/var/cache/dnf") or _removes(run, "/var/cache/yum")):  # noqa: E501
-            if not _cache_mount(run, "/var/cache/dnf", "/var/cache/yum"):
-                yield run.hit(C.DNF_CLEAN, f"{first.name} install without {first.name} clean all", first)  # noqa: E501
+        cleaned = cleaned or _removes(run, "/var/cache/dnf") or _removes(run, "/var/cache/yum")
+        if not cleaned and not _cache_mount(run, "/var/cache/dnf", "/var/cache/yum"):
+            yield run.hit(
+                cat.DNF_CLEAN, f"{first.name} install without {first.name} clean all", first
+            )
         for cmd in installs:
             is_module = cmd.has_arg("module")
             if cmd.has_arg("group") and not is_module:
@@ -202,14 +214,16 @@ def dnf(ctx: LintContext) -> Iterator[Hit]:
             else:
                 loose = [p for p in pkgs if not _rpm_version_like(p)]
             if loose:
-                yield run.hit(C.DNF_PIN, _pkg_message(f"unpinned {cmd.name} packages", loose), cmd)
+                yield run.hit(
+                    cat.DNF_PIN, _pkg_message(f"unpinned {cmd.name} packages", loose), cmd
+                )
                 break
 
 
 _ZYPPER_ACTIONS = ("install", "in", "remove", "rm", "source-install", "si", "patch")
 
 
-@register_check(C.ZYPPER_YES, C.ZYPPER_DUP, C.ZYPPER_CLEAN, C.ZYPPER_PIN)
+@register_check(cat.ZYPPER_YES, cat.ZYPPER_DUP, cat.ZYPPER_CLEAN, cat.ZYPPER_PIN)
 def zypper(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         zs = _with(run, "zypper")
@@ -217,29 +231,54 @@ def zypper(ctx: LintContext) -> Iterator[Hit]:
             if cmd.has_arg(*_ZYPPER_ACTIONS) and not cmd.has_flag(
                 "n", "non-interactive", "y", "no-confirm"
             ):
-                yield run.hit(C.ZYPPER_YES, "zypper without -n / -y", cmd)
+                yield run.hit(cat.ZYPPER_YES, "zypper without -n / -y", cmd)
                 break
         for cmd in zs:
             if cmd.has_arg("dist-upgrade", "dup"):
-                yield run.hit(C.ZYPPER_DUP, "zypper dist-upgrade", cmd)
+                yield run.hit(cat.ZYPPER_DUP, "zypper dist-upgrade", cmd)
                 break
         installs = [c for c in zs if c.has_arg("install", "in")]
         if installs and not any(c.has_arg("clean", "cc") for c in zs):
-            yield run.hit(C.ZYPPER_CLEAN, "zypper install without zypper clean", installs[0])
+            yield run.hit(cat.ZYPPER_CLEAN, "zypper install without zypper clean", installs[0])
         for cmd in installs:
             pkgs = [p for p in cmd.positional() if p not in ("install", "in")]
-            loose = [p for p in pkgs if not any(s in p for s in ("=", ">", "<")) and not p.endswith(".rpm")]  # noqa: E501
+            loose = [
+                p
+                for p in pkgs
+                if not any(s in p for s in ("=", ">", "<")) and not p.endswith(".rpm")
+            ]
             if loose:
-                yield run.hit(C.ZYPPER_PIN, _pkg_message("unpinned zypper packages", loose), cmd)
+                yield run.hit(cat.ZYPPER_PIN, _pkg_message("unpinned zypper packages", loose), cmd)
                 break
 
 
 # -- pip -------------------------------------------------------------------------------------
-_PIP_VALUE_FLAGS = (
-    "abi b build e editable extra-index-url f find-links i index-url implementation no-binary "
-    "only-binary platform prefix progress-bar proxy python-version root src t target "
-    "trusted-host upgrade-strategy"
-).split()
+_PIP_VALUE_FLAGS = [
+    "abi",
+    "b",
+    "build",
+    "e",
+    "editable",
+    "extra-index-url",
+    "f",
+    "find-links",
+    "i",
+    "index-url",
+    "implementation",
+    "no-binary",
+    "only-binary",
+    "platform",
+    "prefix",
+    "progress-bar",
+    "proxy",
+    "python-version",
+    "root",
+    "src",
+    "t",
+    "target",
+    "trusted-host",
+    "upgrade-strategy",
+]
 _VCS = ("git+", "hg+", "svn+", "bzr+", "git", "svn")
 _PIP_OPS = ("==", ">=", "<=", ">", "<", "!=", "~=", "===")
 
@@ -272,7 +311,7 @@ def _pip_fixed(p: str) -> bool:
     )
 
 
-@register_check(C.PIP_PIN, C.PIP_CACHE)
+@register_check(cat.PIP_PIN, cat.PIP_CACHE)
 def pip(ctx: LintContext) -> Iterator[Hit]:
     no_cache_stage: dict[int, bool] = {}
     for ins, eff in ctx.effective():
@@ -293,7 +332,7 @@ def pip(ctx: LintContext) -> Iterator[Hit]:
                 continue
             loose = [p for p in _pip_packages(cmd) if not _pip_fixed(p)]
             if loose:
-                yield run.hit(C.PIP_PIN, _pkg_message("unpinned pip packages", loose), cmd)
+                yield run.hit(cat.PIP_PIN, _pkg_message("unpinned pip packages", loose), cmd)
                 break
         if no_cache_stage.get(run.stage) or _pip_env_inline(run):
             continue
@@ -302,7 +341,7 @@ def pip(ctx: LintContext) -> Iterator[Hit]:
         for cmd in pips:
             wrapper = "pipx" in cmd.name or "pipenv" in cmd.name
             if "--no-cache-dir" not in cmd.args and not wrapper:
-                yield run.hit(C.PIP_CACHE, "pip install without --no-cache-dir", cmd)
+                yield run.hit(cat.PIP_CACHE, "pip install without --no-cache-dir", cmd)
                 break
 
 
@@ -322,7 +361,7 @@ def _npm_fixed(p: str) -> bool:
     return "@" in name
 
 
-@register_check(C.NPM_PIN, C.NPM_CACHE, C.YARN_CACHE)
+@register_check(cat.NPM_PIN, cat.NPM_CACHE, cat.YARN_CACHE)
 def npm(ctx: LintContext) -> Iterator[Hit]:
     kept = _kept_stages(ctx)
     for run in ctx.runs:
@@ -333,20 +372,24 @@ def npm(ctx: LintContext) -> Iterator[Hit]:
                 continue
             loose = [p for p in pos[1:] if not _npm_fixed(p)]
             if loose:
-                yield run.hit(C.NPM_PIN, _pkg_message("unpinned npm packages", loose), cmd)
+                yield run.hit(cat.NPM_PIN, _pkg_message("unpinned npm packages", loose), cmd)
                 break
         installs = [c for c in npms if c.subcommand() in ("install", "i", "ci")]
         cleaned = any(c.has_arg("cache") and c.has_arg("clean") for c in npms)
         if installs and run.stage in kept and not cleaned and not _cache_mount(run, "/root/.npm"):
-            yield run.hit(C.NPM_CACHE, "npm install without npm cache clean --force", installs[0])
+            yield run.hit(cat.NPM_CACHE, "npm install without npm cache clean --force", installs[0])
         yarns = _with(run, "yarn")
         yarn_installs = [c for c in yarns if c.has_arg("install")]
-        if yarn_installs and run.stage in kept and not any(c.has_arg("cache") and c.has_arg("clean") for c in yarns):
-            if not _cache_mount(run, "/usr/local/share/.cache/yarn"):
-                yield run.hit(C.YARN_CACHE, "yarn install without yarn cache clean", yarn_installs[0])  # noqa: E501
+        if (
+            yarn_installs
+            and run.stage in kept
+            and not any(c.has_arg("cache") and c.has_arg("clean") for c in yarns)
+            and not _cache_mount(run, "/usr/local/share/.cache/yarn")
+        ):
+            yield run.hit(cat.YARN_CACHE, "yarn install without yarn cache clean", yarn_installs[0])
 
 
-@register_check(C.GEM_PIN, C.GO_PIN)
+@register_check(cat.GEM_PIN, cat.GO_PIN)
 def gem_go(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         for cmd in _with(run, "gem", "install", "i"):
@@ -355,11 +398,11 @@ def gem_go(ctx: LintContext) -> Iterator[Hit]:
             gems = [a for a in cmd.positional() if a not in ("install", "i", "--")]
             loose = [g for g in gems if ":" not in g]
             if loose:
-                yield run.hit(C.GEM_PIN, _pkg_message("unpinned gems", loose), cmd)
+                yield run.hit(cat.GEM_PIN, _pkg_message("unpinned gems", loose), cmd)
                 break
         for cmd in _with(run, "go", "install", "get"):
             pkgs = [a for a in cmd.positional()[1:] if not a.startswith((".", "/"))]
             loose = [p for p in pkgs if "@" not in p]
             if loose:
-                yield run.hit(C.GO_PIN, _pkg_message("go install without @version", loose), cmd)
+                yield run.hit(cat.GO_PIN, _pkg_message("go install without @version", loose), cmd)
                 break

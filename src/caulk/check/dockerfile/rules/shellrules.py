@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.context import Hit, LintContext, Run, register_check
 from caulk.check.dockerfile.shell import SHELLS, Command, Script, analyze
 
@@ -14,7 +14,9 @@ __all__: list[str] = []
 _PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh"})
 _INTERPRETERS = SHELLS | {"python", "python3", "python2", "perl", "ruby", "node", "php"}
 _DOWNLOADERS = frozenset({"curl", "wget", "fetch"})
-_POINTLESS = frozenset("ssh vim shutdown service ps free top kill mount ifconfig nano".split())
+_POINTLESS = frozenset(
+    ["ssh", "vim", "shutdown", "service", "ps", "free", "top", "kill", "mount", "ifconfig", "nano"]
+)
 _SUBST_PIPE = re.compile(
     r"\b(?:sh|bash|zsh|ash|dash)\b[^|;&\n]*?(?:\$\(|<\(|`)\s*(?:curl|wget)\b", re.M
 )
@@ -30,7 +32,7 @@ def _errexit(cmd: Command) -> bool:
     return cmd.name == "set" and (cmd.has_flag("e") or "errexit" in cmd.args)
 
 
-@register_check(C.PIPEFAIL)
+@register_check(cat.PIPEFAIL)
 def pipefail(ctx: LintContext) -> Iterator[Hit]:
     ok = False
     for ins in ctx.instructions:
@@ -61,7 +63,13 @@ def _pipes_without_pipefail(ctx: LintContext, index: int) -> Iterator[Hit]:
             if any(_sets_pipefail(c) and c.start < first_pipe for c in script.commands):
                 continue  # `set -o pipefail` (bash, ash, busybox, dash >= 0.5.12) before the pipe
             cmd = next((c for c in script.commands if c.pipeline >= 0), None)
-            yield _script_hit(run, script, C.PIPEFAIL, "pipe without pipefail: a failing command before | is ignored", cmd)  # noqa: E501
+            yield _script_hit(
+                run,
+                script,
+                cat.PIPEFAIL,
+                "pipe without pipefail: a failing command before | is ignored",
+                cmd,
+            )
             return
 
 
@@ -74,12 +82,12 @@ def _script_hit(run: Run, script: Script, rule: object, msg: str, cmd: Command |
     return Hit(rule, msg, run.instruction, script, cmd.start, cmd.end)
 
 
-@register_check(C.CD, C.CD_UNCHECKED)
+@register_check(cat.CD, cat.CD_UNCHECKED)
 def cd(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         cds = [c for c in run.commands if c.name == "cd"]
         if cds:
-            yield run.hit(C.CD, "cd in RUN: use WORKDIR", cds[0])
+            yield run.hit(cat.CD, "cd in RUN: use WORKDIR", cds[0])
         for script in run.scripts:
             errexit_at = min((c.start for c in script.commands if _errexit(c)), default=None)
             for c in script.commands:
@@ -87,21 +95,43 @@ def cd(ctx: LintContext) -> Iterator[Hit]:
                     continue
                 if errexit_at is not None and errexit_at < c.start:
                     continue
-                yield Hit(C.CD_UNCHECKED, f"`cd {' '.join(c.args)}` then `{c.op_after.strip() or 'newline'}`: if cd fails, the next commands run elsewhere", run.instruction, script, c.start, c.end)  # noqa: E501
+                yield Hit(
+                    cat.CD_UNCHECKED,
+                    f"`cd {' '.join(c.args)}` then `{c.op_after.strip() or 'newline'}`: "
+                    "if cd fails, the next commands run elsewhere",
+                    run.instruction,
+                    script,
+                    c.start,
+                    c.end,
+                )
                 break
 
 
-@register_check(C.CURL_PIPE_SH)
+@register_check(cat.CURL_PIPE_SH)
 def curl_sh(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         for script in run.scripts:
             hit = _piped_download(script)
             if hit is not None:
-                yield Hit(C.CURL_PIPE_SH, f"{hit[0].name} output is run by {hit[1].name}", run.instruction, script, hit[0].start, hit[1].end)  # noqa: E501
+                yield Hit(
+                    cat.CURL_PIPE_SH,
+                    f"{hit[0].name} output is run by {hit[1].name}",
+                    run.instruction,
+                    script,
+                    hit[0].start,
+                    hit[1].end,
+                )
                 break
             m = _SUBST_PIPE.search(script.text)
             if m:
-                yield Hit(C.CURL_PIPE_SH, "a downloaded script is run by a shell", run.instruction, script, m.start(), m.end())  # noqa: E501
+                yield Hit(
+                    cat.CURL_PIPE_SH,
+                    "a downloaded script is run by a shell",
+                    run.instruction,
+                    script,
+                    m.start(),
+                    m.end(),
+                )
                 break
 
 
@@ -123,33 +153,35 @@ def _piped_download(script: Script) -> tuple[Command, Command] | None:
     return None
 
 
-@register_check(C.WGET_PROGRESS, C.CURL_AND_WGET, C.POINTLESS_CMD, C.SH_SYMLINK)
+@register_check(cat.WGET_PROGRESS, cat.CURL_AND_WGET, cat.POINTLESS_CMD, cat.SH_SYMLINK)
 def tools(ctx: LintContext) -> Iterator[Hit]:
     used: dict[int, set[str]] = {}
     for run in ctx.runs:
         for cmd in run.commands:
             if cmd.name != "wget":
                 continue
-            if cmd.has_flag("progress", "q", "quiet", "o", "output-file", "a", "append-output", "no-verbose") or cmd.has_arg("-nv"):  # noqa: E501
+            if cmd.has_flag(
+                "progress", "q", "quiet", "o", "output-file", "a", "append-output", "no-verbose"
+            ) or cmd.has_arg("-nv"):
                 continue
-            yield run.hit(C.WGET_PROGRESS, "wget without -q/-nv/--progress", cmd)
+            yield run.hit(cat.WGET_PROGRESS, "wget without -q/-nv/--progress", cmd)
             break
         tools_here = {c.name for c in run.commands if c.name in ("curl", "wget")}
         stage_tools = used.setdefault(run.stage, set())
         stage_tools |= tools_here
         if tools_here and len(stage_tools) >= 2:
-            yield run.hit(C.CURL_AND_WGET, "this stage uses both wget and curl")
+            yield run.hit(cat.CURL_AND_WGET, "this stage uses both wget and curl")
         for cmd in run.commands:
             if cmd.name in _POINTLESS:
-                yield run.hit(C.POINTLESS_CMD, f"`{cmd.name}` makes no sense in a build", cmd)
+                yield run.hit(cat.POINTLESS_CMD, f"`{cmd.name}` makes no sense in a build", cmd)
                 break
         for cmd in run.commands:
             if cmd.name == "ln" and "/bin/sh" in cmd.args:
-                yield run.hit(C.SH_SYMLINK, "RUN ln … /bin/sh: use SHELL instead", cmd)
+                yield run.hit(cat.SH_SYMLINK, "RUN ln … /bin/sh: use SHELL instead", cmd)
                 break
 
 
-@register_check(C.CONSECUTIVE_RUN)
+@register_check(cat.CONSECUTIVE_RUN)
 def consecutive(ctx: LintContext) -> Iterator[Hit]:
     runs = {r.instruction.index: r for r in ctx.runs if r.instruction.keyword == "RUN"}
     prev: tuple[tuple[tuple[str, str | None], ...], int] | None = None
@@ -162,5 +194,5 @@ def consecutive(ctx: LintContext) -> Iterator[Hit]:
         count = len(run.commands)
         # hadolint's intent: only single-command RUNs; chains (&&, |) are split on purpose
         if prev is not None and prev[0] == flags and count <= 1 and prev[1] <= 1:
-            yield Hit(C.CONSECUTIVE_RUN, "RUN right after a RUN: merge them with &&", ins)
+            yield Hit(cat.CONSECUTIVE_RUN, "RUN right after a RUN: merge them with &&", ins)
         prev = (flags, count)

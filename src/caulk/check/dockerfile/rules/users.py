@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.dockerfile import catalog as C
+from caulk.check.dockerfile import catalog as cat
 from caulk.check.dockerfile.context import Hit, LintContext, register_check
 from caulk.check.dockerfile.syntax import Instruction, Stage
 
@@ -29,35 +29,41 @@ def last_user(ctx: LintContext, stage: Stage) -> Instruction | None:
     return None
 
 
-@register_check(C.NO_USER, C.ROOT_USER)
+@register_check(cat.NO_USER, cat.ROOT_USER)
 def final_user(ctx: LintContext) -> Iterator[Hit]:
     final = ctx.dockerfile.final_stage
     if final is None:
         return
     user = last_user(ctx, final)
     if user is None:
-        yield Hit(C.NO_USER, "the final stage sets no USER, so it runs as root", final.from_instruction)  # noqa: E501
+        yield Hit(
+            cat.NO_USER, "the final stage sets no USER, so it runs as root", final.from_instruction
+        )
     elif is_root(user.args) and user.stage == final.index:
-        yield Hit(C.ROOT_USER, f"USER {user.args} is root", user)
+        yield Hit(cat.ROOT_USER, f"USER {user.args} is root", user)
     elif is_root(user.args):
-        yield Hit(C.ROOT_USER, f"USER {user.args} (inherited from stage {user.stage}) is root", final.from_instruction)  # noqa: E501
+        yield Hit(
+            cat.ROOT_USER,
+            f"USER {user.args} (inherited from stage {user.stage}) is root",
+            final.from_instruction,
+        )
 
 
-@register_check(C.NAMED_USER)
+@register_check(cat.NAMED_USER)
 def numeric_user(ctx: LintContext) -> Iterator[Hit]:
     for ins, eff in ctx.effective():
         if eff.keyword == "USER":
             uid = eff.args.split(":", 1)[0]
             if not uid.isdigit() and uid:
-                yield Hit(C.NAMED_USER, f"USER {eff.args}: use a numeric UID", ins)
+                yield Hit(cat.NAMED_USER, f"USER {eff.args}: use a numeric UID", ins)
 
 
-@register_check(C.SUDO, C.USERADD_HIGH_UID)
+@register_check(cat.SUDO, cat.USERADD_HIGH_UID)
 def sudo_useradd(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         for cmd in run.commands:
             if cmd.name == "sudo":
-                yield run.hit(C.SUDO, "sudo in RUN", cmd)
+                yield run.hit(cat.SUDO, "sudo in RUN", cmd)
                 break
         for cmd in run.commands:
             if cmd.name != "useradd" or cmd.has_flag("l", "no-log-init"):
@@ -69,5 +75,5 @@ def sudo_useradd(ctx: LintContext) -> Iterator[Hit]:
                 elif a.startswith("--uid="):
                     uid = a.split("=", 1)[1]
             if uid.isdigit() and len(uid) > 5:
-                yield run.hit(C.USERADD_HIGH_UID, f"useradd -u {uid} without -l", cmd)
+                yield run.hit(cat.USERADD_HIGH_UID, f"useradd -u {uid} without -l", cmd)
                 break
