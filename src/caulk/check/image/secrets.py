@@ -84,13 +84,9 @@ class SecretConfigCheck:
     def run(self, ctx: ImageContext) -> Iterator[Finding]:
         config = ctx.image.config
         for i, item in enumerate(config.env):
-            name, _, value = item.partition("=")
+            name = item.partition("=")[0]
             where = Location(field=f"config.Env[{i}]")
-            yield from _token_findings(value, f"environment variable {name}", where)
-            if _is_secret_value(name, value):
-                yield SECRET_IN_CONFIG.finding(
-                    f"environment variable {name} looks like a secret: {redact(value)}", where
-                )
+            yield from _findings(item, f"environment variable {name}", where)
         layer = -1
         for i, entry in enumerate(config.history):
             if not entry.empty_layer:
@@ -100,19 +96,20 @@ class SecretConfigCheck:
                 layer=None if entry.empty_layer else layer,
                 layer_digest=None if entry.empty_layer else layer_digest(ctx.view, layer),
             )
-            text = entry.created_by
-            yield from _token_findings(text, f"history step {i}", where)
-            for name, value in suspicious_assignments(text):
-                yield SECRET_IN_CONFIG.finding(
-                    f"history step {i} sets {name}: {redact(value)}", where
-                )
+            yield from _findings(entry.created_by, f"history step {i}", where)
 
 
-def _token_findings(text: str, what: str, where: Location) -> Iterator[Finding]:
+def _findings(text: str, what: str, where: Location) -> Iterator[Finding]:
+    """Token patterns (CRITICAL), then secret-named assignments not already reported (HIGH)."""
+    reported: set[str] = set()
     for hit in find_tokens(text.encode("utf-8", "surrogateescape")):
+        reported.add(hit.redacted)
         yield SECRET_IN_CONFIG.finding(
             f"{hit.description} in {what}: {hit.redacted}",
             where,
             severity=Severity.CRITICAL,
             details=(("kind", hit.kind),),
         )
+    for name, value in suspicious_assignments(text):
+        if redact(value) not in reported:
+            yield SECRET_IN_CONFIG.finding(f"{what} sets {name}: {redact(value)}", where)

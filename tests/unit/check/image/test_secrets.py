@@ -67,7 +67,7 @@ def test_env_and_history(tmp_path: Path) -> None:
     got = [(f.location.field, f.location.layer, f.severity, f.message) for f in found]
     assert got == [
         ("config.Env[1]", None, Severity.HIGH,
-         "environment variable DB_PASSWORD looks like a secret: hunt… (8 chars)"),
+         "environment variable DB_PASSWORD sets DB_PASSWORD: hunt… (8 chars)"),
         ("config.Env[3]", None, Severity.CRITICAL,
          "GitHub token in environment variable GITHUB: ghp_… (40 chars)"),
         ("history[1].created_by", None, Severity.HIGH,
