@@ -114,6 +114,8 @@ def _pick_group(
 def plan_account(
     spec_user: str, spec_group: str | None, passwd: bytes | None, group: bytes | None
 ) -> AccountPlan:
+    if spec_user == "root" or spec_group == "root":
+        raise UsageError(f"--user {spec_user}: that is root (uid 0); name a non-root user")
     users = _rows(passwd)
     groups = _rows(group)
     if spec_user.isdigit():

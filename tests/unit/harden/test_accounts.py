@@ -73,6 +73,11 @@ def test_root_is_refused(user: str, group: str | None) -> None:
         plan_account(user, group, PASSWD, GROUP)
 
 
+def test_root_name_is_refused_even_without_passwd() -> None:
+    with pytest.raises(UsageError, match="root"):
+        plan_account("root", None, None, None)
+
+
 def test_named_group_absent_is_created() -> None:
     plan = plan_account("app", "apps", PASSWD, GROUP)
     assert plan.config_user == "65532:65532"
