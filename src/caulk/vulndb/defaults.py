@@ -41,8 +41,8 @@ def default_store() -> SqliteStore:
     if not path.is_file():
         log.info("building the embedded advisory database at %s", path)
         build_store(path, sources)
-        for old in folder.glob("vulndb-embedded-*.sqlite"):
-            if old != path:
+        for old in folder.glob("vulndb-embedded-*.sqlite*"):
+            if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)  # readers of an old file keep their open handle
     return open_store(path)
 

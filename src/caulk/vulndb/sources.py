@@ -150,7 +150,10 @@ class SourceReader:
 
     def _decode(self, where: str, data: bytes) -> Any:
         try:
-            if where.lower().endswith(".json") or data.lstrip()[:1] in (b"{", b"["):
+            name = where.lower()
+            if name.endswith(".json") or (
+                not name.endswith((".yaml", ".yml")) and data.lstrip()[:1] in (b"{", b"[")
+            ):
                 return json.loads(data)
             return yaml.load(data, Loader=_StringLoader)  # noqa: S506 - a safe loader subclass
         except (ValueError, yaml.YAMLError) as exc:

@@ -352,6 +352,7 @@ def build_store(
 def _build(
     tmp: Path, path: Path, sources: Sequence[SourceFile], append: bool, now: Callable[[], datetime]
 ) -> list[ImportReport]:
+    sources = list({s.location: s for s in sources}.values())  # a location named twice: once
     conn = _prepare(tmp, path, append, [s.location for s in sources])
     try:
         next_rowid = int(

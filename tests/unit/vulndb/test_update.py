@@ -206,6 +206,14 @@ def test_cli_import_update_status(
     )
     assert code == 0 and "database up to date" in out
 
+    code, out, err = caulk(capsys, "db", "import", "--append", server.url + "/v3.11/main.json")
+    assert code == 0 and f"records from {server.url}/v3.11/main.json" in out
+    store = open_store(tmp_path / "v.sqlite")
+    assert {adv.id for adv, _ in store.affecting("Alpine:v3.11", "musl")} >= {
+        "ALPINE-CVE-2019-14697"
+    }
+    assert len(store.sources()) == 5  # pypa, alpine-yaml, tracker, the Go feed, this URL
+
     code, _, err = caulk(capsys, "db", "--db", str(tmp_path / "none.sqlite"), "status")
     assert code == 3 and "caulk db import" in err
     code, _, err = caulk(capsys, "db", "import", str(tmp_path / "nope"))
