@@ -2,8 +2,9 @@
 
 It runs during the single pass over every layer (so a file a later layer deleted is still seen).
 To stay fast it only reads plausible text files under a size cap: no documentation, locale or
-zoneinfo trees, no archives, images, compiled objects; anything with a NUL byte in its first 8 KiB
-is treated as binary and skipped. The returned `Hit`s carry redacted values only.
+zoneinfo trees, no package databases, no interpreter standard libraries (python3.X outside
+site-/dist-packages, perl, npm's own code), no archives, images, compiled objects; anything with a
+NUL byte in its first 8 KiB is treated as binary and skipped. `Hit`s carry redacted values only.
 """
 
 from __future__ import annotations
@@ -37,8 +38,19 @@ _SKIP_PREFIXES = (
     "/usr/share/mime/",
     "/usr/share/icons/",
     "/usr/share/fonts/",
+    "/usr/share/terminfo/",
+    "/usr/share/perl/",
+    "/usr/share/perl5/",
     "/usr/lib/locale/",
-    "/var/lib/dpkg/info/",
+    "/var/lib/dpkg/",
+    "/var/cache/debconf/",
+)
+# Interpreters' own libraries, as the distribution or the official images install them (not
+# where applications or their dependencies go: site-packages, dist-packages, app node_modules).
+_SKIP_TREES = re.compile(
+    r"/usr(?:/local)?/lib/python\d+(?:\.\d+)?/(?!site-packages/|dist-packages/)"
+    r"|/usr(?:/local)?/lib/node_modules/(?:npm|corepack)/"
+    r"|/usr/lib/[^/]+-linux-gnu[^/]*/perl"
 )
 _SKIP_SUFFIXES = (
     ".so", ".a", ".o", ".pyc", ".pyo", ".gz", ".xz", ".bz2", ".zst", ".lz4", ".zip", ".jar",
@@ -52,7 +64,7 @@ _AWS_SESSION = re.compile(rb"(?mi)^\s*aws_session_token\s*=\s*(?P<secret>\S+)")
 
 
 def _wanted_path(path: str) -> bool:
-    if path.startswith(_SKIP_PREFIXES):
+    if path.startswith(_SKIP_PREFIXES) or _SKIP_TREES.match(path):
         return False
     name = posixpath.basename(path)
     if name in _CREDENTIAL_NAMES:
@@ -131,7 +143,7 @@ def scan_text(path: str, data: bytes) -> tuple[Hit, ...]:
 @dataclass(frozen=True, slots=True)
 class SecretAnalyzer:
     name: str = "secrets"
-    version: str = "1"
+    version: str = "2"
     max_size: int = MAX_SIZE
 
     def wants(self, entry: FileEntry) -> bool:

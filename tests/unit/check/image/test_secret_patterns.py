@@ -35,7 +35,7 @@ def kinds(data: str) -> list[str]:
     [
         (f"key = {AWS_ID}\n", "aws-access-key-id"),
         (f"token: {GITHUB}", "github-token"),
-        (f"GH={GITHUB_PAT}", "github-pat"),
+        (f"GH={GITHUB_PAT}", "github-token"),
         (f"'{GITLAB}'", "gitlab-token"),
         (f"slack {SLACK}", "slack-token"),
         (f"stripe={STRIPE}", "stripe-key"),
@@ -134,6 +134,14 @@ def entry(path: str, size: int = 10, kind: EntryType = EntryType.FILE) -> FileEn
         ("/usr/lib/python3.11/__pycache__/a.cpython-311.pyc", 10, False),
         ("/app/big.txt", 2 * 1024 * 1024, False),
         ("/app/empty", 0, False),
+        ("/usr/lib/python3.11/ssl.py", 10, False),
+        ("/usr/local/lib/python3.12/json/decoder.py", 10, False),
+        ("/usr/local/lib/python3.12/site-packages/app/settings.py", 10, True),
+        ("/usr/lib/python3/dist-packages/x/conf.py", 10, True),
+        ("/usr/local/lib/node_modules/npm/lib/npm.js", 10, False),
+        ("/usr/local/lib/node_modules/mytool/index.js", 10, True),
+        ("/usr/lib/x86_64-linux-gnu/perl-base/strict.pm", 10, False),
+        ("/var/lib/dpkg/status", 10, False),
     ],
 )
 def test_analyzer_wants(path: str, size: int, wanted: bool) -> None:
@@ -146,3 +154,23 @@ def test_analyzer_skips_binaries_and_pickles_results() -> None:
     result = SECRETS_ANALYZER.analyze(e, f"#!/bin/sh\nK={AWS_ID}\n".encode())
     assert result is not None
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "X" + AWS_ID,  # glued to a longer word
+        "_" + GITHUB,
+        "a" + GOOGLE,
+        "zsk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+        "k_live_" + "4eC39HqLyjWDarjtT1zdp7dc",  # no sk_/rk_
+    ],
+)
+def test_token_must_start_a_word(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_stripe_key_at_start_of_data_and_rk() -> None:
+    (hit,) = find_tokens(STRIPE.encode())
+    assert hit.redacted == f"sk_l… ({len(STRIPE)} chars)"
+    assert kinds("rk_live_" + "4eC39HqLyjWDarjtT1zdp7dc") == ["stripe-key"]
