@@ -37,7 +37,8 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
 
 def _register_commands() -> None:
     # Each import adds its commands to `cli`.
-    import caulk.cli.db  # noqa: F401
+    import caulk.cli.copy
+    import caulk.cli.db
     import caulk.cli.lint  # noqa: F401
     from caulk.cli import defang, scan  # noqa: F401
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from caulk.check.image.interface import CheckOptions
+from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
 from caulk.errors import EXIT_GATE
@@ -63,6 +64,7 @@ def _check_options(
 @click.option("--allow-tool", multiple=True, help="Tool name not to report (repeatable).")
 @click.option("--allow-path", multiple=True, help="Absolute path not to report (repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Rule ID to skip (repeatable).")
+@registry_options
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -76,7 +78,8 @@ def scan(
     allow_path: tuple[str, ...],
     disable: tuple[str, ...],
 ) -> None:
-    """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS."""
+    """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS, or a
+    registry reference (HOST/REPO:TAG, registry:…) streamed without a daemon."""
     options = ScanOptions(
         platform=Platform.parse(platform) if platform else None,
         checks=_check_options(dive_ci, allow_tool, allow_path, disable),

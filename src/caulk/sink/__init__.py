@@ -3,8 +3,9 @@
     written = write_image(draft_from_image(image), "oci-archive:out.tar:1.0")
 
 Destinations: `oci:DIR[:tag]` (a new layout, or added to an existing one), `oci-archive:FILE[:tag]`,
-`docker-archive:FILE[:name:tag]` (legacy `docker save` layout, uncompressed layers). The path part
-of a destination cannot contain ':'.
+`docker-archive:FILE[:name:tag]` (legacy `docker save` layout, uncompressed layers), and a registry
+(`registry:HOST/REPO:TAG` or a bare `HOST/REPO:TAG`). The path part of a file destination cannot
+contain ':'.
 """
 
 from __future__ import annotations
@@ -15,14 +16,22 @@ from caulk.errors import UsageError
 from caulk.sink.docker import write_docker_archive
 from caulk.sink.draft import ImageDraft, LayerBlob, WrittenImage, draft_from_image
 from caulk.sink.oci import write_oci_archive, write_oci_dir
+from caulk.sink.registry import write_registry
 
 __all__ = ["ImageDraft", "LayerBlob", "WrittenImage", "draft_from_image", "write_image"]
 
 _USAGE = "expected oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:name:tag]"
 
 
+_FILE_TRANSPORTS = ("oci", "oci-archive", "docker-archive")
+
+
 def write_image(draft: ImageDraft, destination: str) -> WrittenImage:
     transport, sep, rest = destination.partition(":")
+    if transport == "registry" and rest:
+        return write_registry(draft, rest, destination)
+    if not sep or transport not in _FILE_TRANSPORTS:
+        return write_registry(draft, destination, destination)
     path_text, _, spec = rest.partition(":")
     if not sep or not path_text:
         raise UsageError(f"invalid destination {destination!r}: {_USAGE}")

@@ -17,6 +17,7 @@ __all__ = [
     "WrittenImage",
     "draft_from_image",
     "dump_json",
+    "manifest_for",
     "oci_manifest",
 ]
 
@@ -36,6 +37,9 @@ class ImageDraft:
     config: bytes
     layers: tuple[LayerBlob, ...]
     annotations: tuple[tuple[str, str], ...] = ()
+    # (media type, bytes) of the manifest this draft copies unchanged, if any: the registry sink
+    # pushes it as it is so a copy keeps its digest (as `skopeo copy` does).
+    source_manifest: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,23 @@ def oci_manifest(draft: ImageDraft, config_digest: str) -> bytes:
     return dump_json(manifest)
 
 
+def manifest_for(draft: ImageDraft, config_digest: str) -> tuple[str, bytes]:
+    """(media type, bytes) of the manifest to write: the source manifest when the draft still
+    matches it exactly (same config and layers, so a copy keeps its digest), else a new OCI one."""
+    if draft.source_manifest is not None:
+        media_type, raw = draft.source_manifest
+        try:
+            doc = json.loads(raw)
+            same = doc["config"]["digest"] == config_digest and [
+                layer["digest"] for layer in doc["layers"]
+            ] == [blob.descriptor.digest for blob in draft.layers]
+        except (ValueError, KeyError, TypeError):
+            same = False
+        if same and not draft.annotations:
+            return media_type, raw
+    return OCI_MANIFEST, oci_manifest(draft, config_digest)
+
+
 def draft_from_image(image: Image) -> ImageDraft:
     """A draft that copies `image` as it is: same config bytes, same layer blobs (read through
     the image's verifying streams)."""
@@ -88,4 +109,7 @@ def draft_from_image(image: Image) -> ImageDraft:
             )
             for layer in image.layers
         ),
+        source_manifest=(image.manifest_media_type, image.manifest)
+        if image.manifest_digest is not None
+        else None,
     )

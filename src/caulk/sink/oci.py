@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from caulk.errors import ImageFormatError, OperationalError, UsageError
-from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, oci_manifest
+from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, manifest_for, oci_manifest
 from caulk.sink.files import DeterministicTar, atomic_file, copy_stream
 from caulk.source.interface import Descriptor
 from caulk.source.mediatypes import OCI_INDEX, OCI_MANIFEST, REF_NAME
@@ -44,7 +44,9 @@ def open_verified(blob_open: Any, desc: Descriptor, where: str) -> BinaryIO:
 
 def _documents(draft: ImageDraft) -> tuple[str, bytes, str, bytes]:
     config_digest = _sha256(draft.config)
-    manifest = oci_manifest(draft, config_digest)
+    media_type, manifest = manifest_for(draft, config_digest)
+    if media_type != OCI_MANIFEST:  # an OCI layout holds OCI manifests
+        manifest = oci_manifest(draft, config_digest)
     return config_digest, draft.config, _sha256(manifest), manifest
 
 

@@ -1,0 +1,92 @@
+"""`caulk copy` between the real registry, OCI layouts and archives; skopeo reads the results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caulk.errors import ImageFormatError
+from caulk.registry.client import RegistryClient
+from caulk.registry.options import RegistryOptions, configure, options
+from caulk.registry.reference import Reference
+from caulk.sink import draft_from_image, write_image
+from caulk.source import open_image
+from tests.support import synth
+from tests.support.registry import RegistryServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
+        before = options()
+        configure(RegistryOptions(insecure=frozenset({server.host})))
+        yield server
+        configure(before)
+
+
+def _layout(tmp_path: Path, name: str, **faults: object) -> tuple[Path, synth.SynthImage]:
+    layers = [
+        synth.tar([synth.file("/bin/app", name.encode() * 500, mode=0o755)]),
+        synth.tar([synth.file("/etc/conf", b"x=1\n"), synth.whiteout("/bin/old")]),
+    ]
+    img = synth.image(layers, faults=synth.Faults(**faults))  # type: ignore[arg-type]
+    return synth.write_oci(tmp_path / name, img, tag="1"), img
+
+
+def _skopeo_inspect(ref: str) -> dict[str, object]:
+    out = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", ref],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_copy_roundtrip_keeps_digest(registry: RegistryServer, tmp_path: Path) -> None:
+    layout, img = _layout(tmp_path, "app")
+    dest = f"{registry.host}/team-a/app:1"
+    with open_image(f"oci:{layout}:1") as image:
+        written = write_image(draft_from_image(image), dest)
+    assert written.manifest_digest == img.manifest_digest  # pushed byte for byte
+    raw = _skopeo_inspect(f"docker://{dest}")
+    assert [layer["digest"] for layer in raw["layers"]] == list(img.layer_digests)  # type: ignore[index,union-attr]
+
+    with open_image(dest) as image:
+        out = write_image(draft_from_image(image), f"oci-archive:{tmp_path}/copy.tar:2")
+        assert out.manifest_digest == img.manifest_digest
+        write_image(draft_from_image(image), f"docker-archive:{tmp_path}/d.tar:x/y:z")
+    with open_image(f"docker-archive:{tmp_path}/d.tar") as image:
+        assert image.layers[-1].diff_id == img.diff_ids[-1]
+
+
+def test_failed_push_leaves_no_tag(registry: RegistryServer, tmp_path: Path) -> None:
+    layout, _ = _layout(tmp_path, "broken", wrong_layer_digest=frozenset({1}))
+    with pytest.raises(ImageFormatError), open_image(f"oci:{layout}:1") as image:
+        write_image(draft_from_image(image), f"{registry.host}/team-a/broken:1")
+    with RegistryClient(insecure=frozenset({registry.host})) as client:
+        assert client.head_manifest(Reference(registry.host, "team-a/broken", "1")) is None
+
+
+def test_cli_copy(registry: RegistryServer, tmp_path: Path) -> None:
+    layout, img = _layout(tmp_path, "cli")
+    proc = subprocess.run(
+        [
+            ".venv/bin/caulk",
+            "copy",
+            "--insecure-registry",
+            registry.host,
+            f"oci:{layout}:1",
+            f"registry:{registry.host}/cli/app:v1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [f"registry:{registry.host}/cli/app:v1", img.manifest_digest]
