@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from caulk.errors import AdvisoryFormatError, UnsafeContentError
-from caulk.vulndb import alpine_secdb, debian_tracker
+from caulk.vulndb import alpine_secdb, debian_lists, debian_tracker
 from caulk.vulndb.interface import Advisory
 from caulk.vulndb.osv import MalformedRecordError, is_osv_record, parse_osv
 from caulk.vulndb.tally import Tally
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # one JSON/YAML document (the Debian tracker dump is ~70 MB)
 _SUFFIXES = (".json", ".yaml", ".yml")
+_LIST_NAMES = ("list", "DSA.list", "DLA.list")  # the tracker's data/DSA/list, data/DLA/list
 _GENERIC_STEMS = {"all", "osv", "vulns", "data", "advisories", "json"}
 
 
@@ -84,6 +85,13 @@ class SourceReader:
     def __iter__(self) -> Iterator[Advisory]:
         secdb = alpine_secdb.SecdbCollector(self.tally)
         for where, data in self._documents():
+            if debian_lists.is_advisory_list(data):
+                self.kinds.add("debian-lists")
+                text = data.decode("utf-8", "replace")
+                for adv in debian_lists.parse_advisory_list(text, where, self.tally):
+                    self.tally.imported += 1
+                    yield adv
+                continue
             doc = self._decode(where, data)
             if doc is not None:
                 yield from self._advisories(where, doc, secdb)
@@ -109,7 +117,7 @@ class SourceReader:
         for root, dirs, files in os.walk(self.path):
             dirs.sort()
             for name in sorted(files):
-                if not name.lower().endswith(_SUFFIXES):
+                if not name.lower().endswith(_SUFFIXES) and name not in _LIST_NAMES:
                     continue
                 file = Path(root, name)
                 rel = file.relative_to(self.path).as_posix()
@@ -132,7 +140,10 @@ class SourceReader:
                 for info in members:
                     _check_member(info.filename, where)
                 for info in members:
-                    if info.is_dir() or not info.filename.lower().endswith(_SUFFIXES):
+                    base = info.filename.rsplit("/", 1)[-1]
+                    if info.is_dir() or not (
+                        base.lower().endswith(_SUFFIXES) or base in _LIST_NAMES
+                    ):
                         continue
                     label = f"{self.path.name}!{info.filename}"
                     if info.file_size > MAX_DOCUMENT_BYTES:

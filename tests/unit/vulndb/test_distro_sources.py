@@ -83,3 +83,27 @@ def test_alpine_entries_with_several_ids_and_comments(tmp_path: Path) -> None:
     advs, reader = read(tmp_path)
     assert {"ALPINE-CVE-2019-19577", "ALPINE-XSA-311"} <= set(advs)
     assert reader.tally.report().skipped == 2  # the nameless package and the non-list
+
+
+def osv_fixed(adv: Advisory) -> set[tuple[str, str, str]]:
+    return {
+        (a.ecosystem, a.name, ev.fixed)
+        for a in adv.affected
+        for r in a.ranges
+        for ev in r.events
+        if ev.fixed is not None
+    }
+
+
+def test_debian_advisory_lists_agree_with_their_osv_conversion(fixtures: Path) -> None:
+    lists, reader = read(fixtures / "debian-lists")
+    assert reader.kinds == {"debian-lists"} and reader.tally.report().skipped == 0
+    assert set(lists) == {"DSA-5343-1", "DSA-5139-1", "DSA-4347-1", "DSA-2275-1", "DSA-1906-1"}
+    assert lists["DSA-5139-1"].aliases == ("CVE-2022-1292",)
+    assert lists["DSA-5139-1"].published == "2022-05-17T00:00:00Z"
+    assert entry(lists["DSA-2275-1"], "Debian:5").status == "not_affected"
+    assert lists["DSA-1906-1"].affected == ()  # NOTE lines only
+    converted, _ = read(fixtures / "debian-osv")
+    for adv_id, osv in converted.items():
+        assert lists[adv_id].aliases == osv.aliases
+        assert osv_fixed(lists[adv_id]) == osv_fixed(osv)
