@@ -3,7 +3,8 @@
     .venv/bin/python bench/db_import.py [ADVISORIES_DIR]   # default ../shared/data/advisories
 
 Prints the import time, records/s, and the ratio against a floor measured in the same run: reading
-and parsing (json / libyaml, the same parsers the importer uses) every file, with nothing else.
+and parsing (json / libyaml, the same parsers the importer uses; for the DSA/DLA text lists just
+splitting lines) every file, with nothing else.
 Then times queries against the built store.
 """
 
@@ -21,7 +22,7 @@ import yaml
 from caulk.vulndb.store import SourceFile, build_store, open_store
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "advisories"
-SOURCES = ("go-vulndb", "pypa/vulns", "debian-osv", "alpine-secdb")
+SOURCES = ("go-vulndb", "pypa/vulns", "debian-osv", "alpine-secdb", "debian-tracker-lists")
 
 
 def parse_floor(root: Path) -> tuple[float, int]:
@@ -34,6 +35,8 @@ def parse_floor(root: Path) -> tuple[float, int]:
                     json.loads(path.read_bytes())
                 elif name.endswith((".yaml", ".yml")):
                     yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+                elif name.endswith(".list"):  # DSA/DLA lists: the floor is decoding the lines
+                    path.read_bytes().decode().splitlines()
                 else:
                     continue
                 documents += 1
