@@ -10,6 +10,10 @@ ROOT = "/"
 def normalize(path: str) -> str | None:
     """Normalise an in-image path lexically: "./a//b/../c/" -> "/a/c". Leading "/" is allowed.
     Returns None when ".." climbs above the root."""
+    if path.startswith("./"):
+        path = path[2:]
+    if "//" not in path and ("/." not in path and not path.startswith(".")):
+        return "/" + path.strip("/")  # fast path: nothing to resolve
     parts: list[str] = []
     for comp in path.split("/"):
         if comp in ("", "."):

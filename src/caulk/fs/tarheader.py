@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -56,6 +57,7 @@ class TarStream:
         self._consumed = 0  # bytes of the stream before self._buf[0]
         self._eof = False
         self._pending = 0  # data bytes (incl. padding) of the current member not yet consumed
+        self._pad = 0  # how many of those are padding
         self.trailer = False
         self.size = 0
 
@@ -90,7 +92,10 @@ class TarStream:
         self._pos += n
         return data
 
-    def _skip(self, n: int, member: bytes) -> None:
+    def _skip(self, n: int, member: bytes, padding: int) -> None:
+        """Consume n bytes, the last `padding` of which pad the member to a block. A stream
+        that ends inside that padding (a writer that never closed the archive, like Debian's
+        `umoci insert`) is not truncated: it just lacks the end-of-archive trailer."""
         avail = len(self._buf) - self._pos
         if n <= avail:
             self._pos += n
@@ -105,6 +110,8 @@ class TarStream:
             got = readinto(scratch[:want]) if readinto else len(self._stream.read(want))
             if not got:
                 self._eof = True
+                if n <= padding:
+                    return
                 raise self._truncated(member)
             n -= got
             self._consumed += got
@@ -121,7 +128,7 @@ class TarStream:
         data = self._take(member.size)
         if data is None:
             raise self._truncated(member.name)
-        self._skip(self._pending - member.size, member.name)
+        self._skip(self._pending - member.size, member.name, self._pad)
         self._pending = 0
         return data
 
@@ -143,7 +150,7 @@ class TarStream:
         current = b""
         while True:
             if self._pending:
-                self._skip(self._pending, current)
+                self._skip(self._pending, current, self._pad)
                 self._pending = 0
             offset = self.offset
             block = self._take(BLOCK)
@@ -171,6 +178,7 @@ class TarStream:
                         where=self._where,
                     )
                 self._pending = _padded(hdr.size)
+                self._pad = self._pending - hdr.size
                 payload = self.read_data(hdr)
                 if typeflag == b"x":
                     pax.update(self._pax(payload, offset))
@@ -199,6 +207,7 @@ class TarStream:
                     where=self._where,
                 )
             self._pending = _padded(hdr.size) if _has_data(hdr.typeflag) else 0
+            self._pad = self._pending - hdr.size if self._pending else 0
             if not _has_data(hdr.typeflag):
                 hdr.size = 0
             current = hdr.name
@@ -310,9 +319,15 @@ def _number(field: bytes) -> int | None:
         return None
 
 
+def _byte_sum(data: bytes) -> int:
+    """Sum of the bytes of `data` (at most 256 bytes) at C speed: Adler-32's low half is
+    1 + sum mod 65521, and 256 * 255 < 65521."""
+    return (zlib.adler32(data) & 0xFFFF) - 1
+
+
 def _checksum_ok(block: bytes, stored: int) -> bool:
     """Unsigned (or, for old writers, signed) header checksum, chksum field counted as spaces."""
-    unsigned = sum(block) - sum(block[148:156]) + 256
+    unsigned = _byte_sum(block[:148]) + _byte_sum(block[156:356]) + _byte_sum(block[356:]) + 8 * 32
     if stored == unsigned:
         return True
     high = sum(b for b in block if b > 127) - sum(b for b in block[148:156] if b > 127)

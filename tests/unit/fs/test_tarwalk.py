@@ -272,3 +272,28 @@ def test_malformed_pax_record() -> None:
     info.size = len(pax)
     layer = info.tobuf(tarfile.USTAR_FORMAT) + pax.ljust(512, b"\0") + synth.tar([f("/a")])
     _raises(ImageFormatError, layer, "PAX")
+
+
+def test_stream_ending_inside_last_padding_lacks_only_the_trailer() -> None:
+    """What Debian's `umoci insert` writes: no trailer and no padding after the last member."""
+    layer = synth.tar([f("/a", b"x" * 600), f("/b", b"25 bytes of data.........")], trailer=False)
+    li = index(layer[: -(512 - 25)])
+    assert [(e.path, e.size) for e in li.entries] == [("/a", 600), ("/b", 25)]
+    assert [u.reason for u in li.unknowns] == [
+        "layer tar has no end-of-archive marker (tolerated, as Docker does)"
+    ]
+    _raises(ImageFormatError, layer[: -(512 - 24)], "'b'", "truncated")  # one data byte short
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("./", "/"), (".", "/"), ("a", "/a"), ("./a/b/", "/a/b"), ("a/./b", "/a/b"),
+        ("a/../b", "/b"), ("a/..", "/"), (".a", "/.a"), ("a/.b", "/a/.b"), ("a//b", "/a/b"),
+        ("a/...", "/a/..."), ("../a", None), ("a/../..", None),
+    ],
+)  # fmt: skip
+def test_normalize(raw: str, expected: str | None) -> None:
+    from caulk.fs.paths import normalize
+
+    assert normalize(raw) == expected
