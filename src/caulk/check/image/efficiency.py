@@ -53,9 +53,10 @@ def efficiency_findings(eff: Efficiency, ctx: ImageContext) -> Iterator[Finding]
         if hidden.bytes <= 0:
             continue
         how = "deleting" if hidden.kind == "deleted" else "an opaque whiteout of"
+        files = f"{hidden.files} file{'' if hidden.files == 1 else 's'}"
         yield HIDDEN_BYTES.finding(
-            f"layer {hidden.layer} hides {hidden.bytes} bytes ({hidden.files} files) of lower"
-            f" layers by {how} {hidden.path}; dive does not count them as wasted",
+            f"layer {hidden.layer} hides {hidden.bytes} bytes ({files}) of lower layers by {how}"
+            f" {hidden.path}; dive does not count them as wasted",
             Location(
                 path=hidden.path,
                 layer=hidden.layer,

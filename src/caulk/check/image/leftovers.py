@@ -73,8 +73,9 @@ class LeftoversCheck:
         for d, info in sorted(dirs.items()):
             layers = sorted(info.layers)
             last = layers[-1]
+            files = f"{info.files} file{'' if info.files == 1 else 's'}"
             yield CACHE_LEFTOVERS.finding(
-                f"{d}: {info.files} files, {info.size} bytes left by layer"
+                f"{d}: {files}, {info.size} bytes left by layer"
                 f"{'s' if len(layers) > 1 else ''} {', '.join(map(str, layers))}",
                 Location(path=d, layer=last, layer_digest=layer_digest(ctx.view, last)),
                 details=(

@@ -78,4 +78,4 @@ def test_real_layers_overwrite_and_deleted_directory(tmp_path: Path) -> None:
     # /data/big written twice: 10000 of 10000 user bytes wasted (> 0.1); efficiency 5000/15000+
     assert got == [("CK-IMG-014", None), ("CK-IMG-016", None), ("CK-IMG-017", "/build")]
     assert "/data/big" in dict(found[0].details)["top wasted files"]
-    assert "hides 3000 bytes (1 files)" in found[2].message
+    assert "hides 3000 bytes (1 file)" in found[2].message
