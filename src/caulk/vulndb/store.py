@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from caulk import __version__
 from caulk.errors import DatabaseError
@@ -100,7 +101,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._decoded: OrderedDict[int, Advisory] = OrderedDict()
 
-    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         try:
             with self._lock:
                 return self._conn.execute(sql, args).fetchall()
@@ -126,12 +127,11 @@ class SqliteStore:
             " ORDER BY a.id, a.rowid, f.idx",
             (ecosystem, normalize_name(ecosystem, name)),
         )
-        seen: set[tuple[str, Affected]] = (
-            set()
-        )  # one record shipped in two sources (e.g. two OSV zips)
+        # One record shipped by two sources (a GHSA in two OSV zips) is returned once.
+        seen: set[tuple[str, Affected]] = set()
         for rowid, blob, idx in rows:
-            adv = self._decode(int(rowid), str(blob))  # type: ignore[call-overload]
-            aff = adv.affected[int(idx)]  # type: ignore[call-overload]
+            adv = self._decode(int(rowid), str(blob))
+            aff = adv.affected[int(idx)]
             if (adv.id, aff) not in seen:
                 seen.add((adv.id, aff))
                 yield adv, aff
@@ -140,7 +140,7 @@ class SqliteStore:
         rows = self._rows(
             "SELECT rowid, blob FROM advisories WHERE id = ? ORDER BY rowid", (advisory_id,)
         )
-        advs = [self._decode(int(r), str(b)) for r, b in rows]  # type: ignore[call-overload]
+        advs = [self._decode(int(r), str(b)) for r, b in rows]
         if len(advs) <= 1:
             return advs[0] if advs else None
         first = advs[0]  # the same id from several sources: one advisory, every affected entry
@@ -172,7 +172,7 @@ class SqliteStore:
     def count(self) -> tuple[int, int]:
         """(advisories, withdrawn)"""
         row = self._rows("SELECT COUNT(*), COALESCE(SUM(withdrawn), 0) FROM advisories")[0]
-        return int(row[0]), int(row[1])  # type: ignore[call-overload]
+        return int(row[0]), int(row[1])
 
     def sources(self) -> list[SourceInfo]:
         out = []
@@ -186,9 +186,9 @@ class SqliteStore:
                     location=str(row[0]),
                     kinds=tuple(str(row[1]).split(",")) if row[1] else (),
                     imported_at=str(row[2]),
-                    records=int(row[3]),  # type: ignore[call-overload]
-                    skipped=int(row[4]),  # type: ignore[call-overload]
-                    duplicates=int(row[5]),  # type: ignore[call-overload]
+                    records=int(row[3]),
+                    skipped=int(row[4]),
+                    duplicates=int(row[5]),
                     sha256=str(row[6]),
                     unknown_ecosystems=tuple(report.get("unknown_ecosystems", ())),
                     errors=tuple(report.get("errors", ())),
