@@ -16,7 +16,7 @@ __all__ = [
     "DatabaseError",
     "DockerfileError",
     "Error",
-    "GateFailed",
+    "GateFailedError",
     "ImageFormatError",
     "InputError",
     "OperationalError",
@@ -35,7 +35,7 @@ EXIT_OPERATIONAL = 3
 
 
 class Error(Exception):
-    """Root of caulk's errors. `where` names the file/blob/URL at fault, `message` says what is wrong."""
+    """Root of caulk's errors: `where` names the file, blob or URL at fault; `message` says what."""
 
     exit_code: int = EXIT_OPERATIONAL
 
@@ -91,7 +91,7 @@ class SignatureError(Error):
     exit_code = EXIT_GATE
 
 
-class GateFailed(Error):
+class GateFailedError(Error):
     """A `--fail-on` or policy gate failed."""
 
     exit_code = EXIT_GATE

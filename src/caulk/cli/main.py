@@ -71,5 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(0)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m caulk.cli.main`: run the imported module's CLI
+    from caulk.cli.main import main as _main
+
+    _main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,6 +28,12 @@ __all__ = ["write_oci_archive", "write_oci_dir"]
 log = logging.getLogger(__name__)
 
 _LAYOUT = dump_json({"imageLayoutVersion": "1.0.0"})
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _sha256(data: bytes) -> str:
@@ -74,6 +81,7 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
     if fresh:
         root.parent.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.", suffix=".tmp"))
+        target.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the layout from other users
     added: list[Path] = []
     try:
         for i, blob in enumerate(draft.layers):
