@@ -297,3 +297,47 @@ def test_normalize(raw: str, expected: str | None) -> None:
     from caulk.fs.paths import normalize
 
     assert normalize(raw) == expected
+
+
+class ZeroFileStream(io.RawIOBase):
+    """A tar of one `size`-byte file of zeros, generated on the fly (never held in memory)."""
+
+    def __init__(self, size: int) -> None:
+        info = tarfile.TarInfo("big.bin")
+        info.size = size
+        self._head = info.tobuf(tarfile.PAX_FORMAT)
+        self._left = size + (-size % 512) + 1024
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buf), len(self._head))
+            buf[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        n = min(len(buf), self._left)
+        buf[:n] = bytes(n)
+        self._left -= n
+        return n
+
+
+def test_memory_does_not_grow_with_file_size() -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        li = index_layer(
+            ZeroFileStream(256 << 20),  # type: ignore[arg-type]
+            index=0,
+            diff_id="sha256:x",
+            analyzers=[Grab(suffix=".bin", max_size=1 << 20)],
+            where="big.tar",
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert li.entries[0].size == 256 << 20
+    assert "larger than" in li.unknowns[0].reason  # too big for the analyzer: never read whole
+    assert peak < 12 << 20, peak
