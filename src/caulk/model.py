@@ -105,6 +105,6 @@ class ScanResult:
     target: Target
     findings: tuple[Finding, ...] = ()
     unknowns: tuple[Unknown, ...] = ()
-    efficiency: object | None = None  # caulk.check.image.efficiency.Efficiency
+    efficiency: object | None = None  # caulk.fs.efficiency.Efficiency
     scanned_at: str = ""  # RFC 3339, injected clock
     caulk_version: str = ""

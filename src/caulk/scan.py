@@ -62,8 +62,8 @@ def scan_image(
     checks = ALL_CHECKS
     with open_image(reference, platform=options.platform) as image:
         view = build_view(image, analyzers_for(checks), workers=options.workers, progress=progress)
-        findings = run_checks(ImageContext(image, view, options.checks), checks)
         efficiency = compute_efficiency(view)
+        findings = run_checks(ImageContext(image, view, options.checks, efficiency), checks)
         target = target_of(image)
         size = sum(layer.tar_size for layer in view.layers)
     log.debug("scanned %s: %d findings", reference, len(findings))

@@ -76,4 +76,4 @@ class EfficiencyCheck:
     analyzers: tuple[FileAnalyzer, ...] = ()
 
     def run(self, ctx: ImageContext) -> Iterator[Finding]:
-        yield from efficiency_findings(compute_efficiency(ctx.view), ctx)
+        yield from efficiency_findings(ctx.efficiency or compute_efficiency(ctx.view), ctx)

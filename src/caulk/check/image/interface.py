@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from caulk.check.registry import Rule
+from caulk.fs.efficiency import Efficiency
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Finding
 from caulk.source.interface import Image
@@ -18,9 +19,8 @@ __all__ = ["CheckOptions", "ImageCheck", "ImageContext"]
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
     allow_paths: frozenset[str] = frozenset()  # absolute paths exempt from shell/tool/setuid checks
-    allow_tools: frozenset[str] = (
-        frozenset()
-    )  # tool names (e.g. "curl") exempt from CK-IMG tool checks
+    # tool names (e.g. "curl") exempt from CK-IMG tool checks
+    allow_tools: frozenset[str] = frozenset()
     # dive --ci thresholds and dive 0.13's defaults; None = "disabled" (as in `.dive-ci`)
     lowest_efficiency: float | None = 0.9
     highest_wasted_bytes: int | None = None
@@ -33,6 +33,7 @@ class ImageContext:
     image: Image
     view: LayerView
     options: CheckOptions = field(default_factory=CheckOptions)
+    efficiency: Efficiency | None = None  # computed once by the orchestrator, else by the check
 
 
 class ImageCheck(Protocol):
