@@ -5,9 +5,9 @@ EVR: `[epoch:]version[-release]`. Each part splits into segments: runs of ASCII 
 everything, even the end) and `^` (after the end, before any segment); every other character
 only separates. A numeric segment is newer than an alphabetic one.
 
-One deliberate difference from `rpmverCmp`: rpm skips the release when either side lacks one,
-which is not a total order; here a missing release sorts before every release (as Trivy's
-go-rpm-version does), so `1.0 < 1.0-1`.
+A missing release sorts before every release (`1.0 < 1.0-1`), as rpm 4.18's `rpm.vercmp` and
+Trivy's go-rpm-version do (rpm's dependency matching instead ignores the release when one side
+lacks it, which is not a total order).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class RpmScheme(VersionScheme):
         version, dash, release = evr.rpartition("-")
         if not dash:
             version, release = evr, ""
-        if not version or not version[0].isascii() or not version[0].isalnum():
-            raise self.error(text, "version must start with a letter or digit")
+        if not version:
+            raise self.error(text, "empty version")
         if ":" in evr or (dash and not release):
             raise self.error(text, "malformed epoch or release")
         rel = rpm_segments(release) if dash else _NO_RELEASE
