@@ -81,11 +81,14 @@ def record(row: str) -> None:
     if SECTION not in text:
         text = text.rstrip("\n") + f"\n\n{SECTION}\n{HEADER}"
     head, _, tail = text.partition(SECTION)
-    lines = tail.split("\n")
-    # after the last table row of this section
+    mine, later = tail, ""
+    if "\n## " in tail:  # sections written after this one keep their own tables
+        cut = tail.index("\n## ")
+        mine, later = tail[:cut], tail[cut:]
+    lines = mine.split("\n")
     last = max(i for i, line in enumerate(lines) if line.startswith("|"))
-    lines.insert(last + 1, row)
-    results.write_text(head + SECTION + "\n".join(lines))
+    lines.insert(last + 1, row)  # after the last row of this section's table
+    results.write_text(head + SECTION + "\n".join(lines) + later)
     print("recorded in bench/RESULTS.md")
 
 
