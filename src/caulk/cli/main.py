@@ -40,7 +40,7 @@ def _register_commands() -> None:
     import caulk.cli.copy
     import caulk.cli.db
     import caulk.cli.lint  # noqa: F401
-    from caulk.cli import defang, scan  # noqa: F401
+    from caulk.cli import defang, scan, sign  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,46 @@
+"""Predicates for `caulk attest`: a JSON file, or produced by caulk itself when no file is given
+(`scan`: caulk's JSON scan report `caulk.scan/v1`; `sbom`: CycloneDX from the report renderer,
+when this build has one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from caulk.errors import InputError, OperationalError, UsageError
+from caulk.signing.interface import PREDICATE_TYPES
+
+__all__ = ["load_predicate", "produce_predicate"]
+
+MAX_PREDICATE = 64 * 1024 * 1024
+
+
+def load_predicate(path: Path) -> Any:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PREDICATE + 1)
+    except FileNotFoundError:
+        raise InputError("no such predicate file", where=str(path)) from None
+    except OSError as exc:
+        raise OperationalError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    if len(data) > MAX_PREDICATE:
+        raise InputError(f"predicate larger than {MAX_PREDICATE} bytes", where=str(path))
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"predicate is not JSON: {str(exc)[:80]}", where=str(path)) from None
+
+
+def produce_predicate(predicate_type: str, reference: str) -> Any:
+    """Scan `reference` and build the predicate for `predicate_type` (UsageError if caulk has no
+    producer for it)."""
+    from caulk.report import FORMATS, render
+    from caulk.report.jsonout import to_document
+    from caulk.scan import scan_image
+
+    if predicate_type == PREDICATE_TYPES["scan"]:
+        return to_document(scan_image(reference))
+    if predicate_type == PREDICATE_TYPES["sbom"] and "cyclonedx" in FORMATS:
+        return json.loads(render(scan_image(reference), "cyclonedx"))
+    raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
