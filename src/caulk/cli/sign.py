@@ -4,6 +4,7 @@ signatures and attestations (see docs/signing.md)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,6 +27,8 @@ from caulk.signing.predicate import load_predicate, produce_predicate
 from caulk.signing.sign import sign_image, verify_image
 
 __all__ = ["attest", "keygen", "sign", "verify", "verify_attestation"]
+
+log = logging.getLogger(__name__)
 
 PASSWORD_VARS = ("CAULK_PASSWORD", "COSIGN_PASSWORD")
 
@@ -170,7 +173,7 @@ def verify(image: str, key: Path, annotation: tuple[str, ...], identity: str | N
         err=True,
     )
     for reason in result.rejected:
-        click.echo(f"caulk: warning: {reason}", err=True)
+        log.info("%s", reason)
     click.echo(json.dumps([v.payload for v in result.verified], separators=(",", ":")))
 
 
@@ -225,6 +228,6 @@ def verify_attestation(image: str, key: Path, kind: str | None) -> None:
         err=True,
     )
     for reason in result.rejected:
-        click.echo(f"caulk: warning: {reason}", err=True)
+        log.info("%s", reason)
     for item in result.verified:
         click.echo(item.raw.decode())

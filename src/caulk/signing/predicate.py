@@ -5,6 +5,7 @@ when this build has one)."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,24 @@ def load_predicate(path: Path) -> Any:
     if len(data) > MAX_PREDICATE:
         raise InputError(f"predicate larger than {MAX_PREDICATE} bytes", where=str(path))
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"predicate is not JSON: {str(exc)[:80]}", where=str(path)) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity (Go refuses to marshal them): they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def produce_predicate(predicate_type: str, reference: str) -> Any:
@@ -40,7 +56,7 @@ def produce_predicate(predicate_type: str, reference: str) -> Any:
     from caulk.scan import scan_image
 
     if predicate_type == PREDICATE_TYPES["scan"]:
-        return to_document(scan_image(reference))
+        return _finite(to_document(scan_image(reference)))
     if predicate_type == PREDICATE_TYPES["sbom"] and "cyclonedx" in FORMATS:
         return json.loads(render(scan_image(reference), "cyclonedx"))
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
