@@ -200,7 +200,9 @@ _LAYER_ADD = LayerSpec(
         Entry("/root/.aws/credentials", mode=0o600, data=_aws_credentials()),
         Entry("/root/.docker", kind="dir", mode=0o700),
         Entry("/root/.docker/config.json", mode=0o600, data=_docker_config()),
-        Entry("/app/.npmrc", data=f"//npm.example.invalid/:_authToken={_S['npm_token']}\n".encode()),
+        Entry(
+            "/app/.npmrc", data=f"//npm.example.invalid/:_authToken={_S['npm_token']}\n".encode()
+        ),
         Entry(
             "/app/settings.py",
             data=f'DEBUG = False\nGITHUB_TOKEN = "{_S["github_token"]}"\n'.encode(),
