@@ -3,6 +3,7 @@ analyzer results (see `caulk.fs.interface`). Never extracts anything, never foll
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -35,6 +36,11 @@ _TYPES: dict[bytes, EntryType] = {
     b"D": EntryType.DIR,  # GNU dumpdir
     b"6": EntryType.FIFO,
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _owner(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def _text(raw: bytes) -> str:
@@ -140,8 +146,8 @@ class _Walker:
             layer=self.index,
             link=link,
             mtime=m.mtime,
-            uname=_text(m.uname),
-            gname=_text(m.gname),
+            uname=_owner(m.uname),
+            gname=_owner(m.gname),
         )
         self.entries.append(entry)
         if etype is EntryType.FILE and self.analyzers:
