@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caulk.catalog.interface import Distro, Package
+    from caulk.match.interface import Vulnerability
 
 __all__ = [
     "Finding",
@@ -108,3 +113,7 @@ class ScanResult:
     efficiency: object | None = None  # caulk.fs.efficiency.Efficiency
     scanned_at: str = ""  # RFC 3339, injected clock
     caulk_version: str = ""
+    distro: Distro | None = None
+    packages: tuple[Package, ...] | None = None  # None: packages were not catalogued
+    vulnerabilities: tuple[Vulnerability, ...] = ()  # ignored ones carry `ignored`
+    notices: tuple[str, ...] = ()  # warnings for the user: EOL distro, expired ignores, …

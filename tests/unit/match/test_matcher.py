@@ -1,0 +1,82 @@
+"""The matcher on the embedded real advisory subset (PyPA, Debian DSA/DLA, Go vulndb, Alpine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from caulk.catalog.interface import Inventory, Package
+from caulk.match.matcher import match_inventory, match_package
+from caulk.model import Location, Severity
+from caulk.vulndb import SqliteStore, load_store
+
+
+@pytest.fixture(scope="module")
+def store() -> SqliteStore:
+    return load_store()
+
+
+def _pkg(name: str, version: str, ecosystem: str, ptype: str, **kw: str) -> Package:
+    return Package(
+        name=name,
+        version=version,
+        type=ptype,
+        ecosystem=ecosystem,
+        purl=f"pkg:{ptype}/{name}@{version}",
+        locations=(Location(path="/var/lib/dpkg/status", layer=0),),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_binary_package_matches_through_its_source_package_and_version(store: SqliteStore) -> None:
+    # bsdutils is built from util-linux; its binary version carries an epoch the source lacks:
+    # comparing 1:2.36.1-8 with the fix 2.36.1-8+deb11u1 would wrongly say "fixed".
+    old = _pkg(
+        "bsdutils",
+        "1:2.36.1-8",
+        "Debian:11",
+        "deb",
+        source_name="util-linux",
+        source_version="2.36.1-8",
+    )
+    vulns, unknown = match_package(old, store)
+    dsa = [v for v in vulns if "DSA-5055-1" in v.advisories]
+    assert len(dsa) == 1 and unknown is None
+    assert dsa[0].fixed_version == "2.36.1-8+deb11u1"
+    assert dsa[0].source_package == "util-linux"
+    assert set(dsa[0].aliases) | {dsa[0].id} >= {"CVE-2021-3995", "CVE-2021-3996", "DSA-5055-1"}
+    fixed = _pkg(
+        "bsdutils",
+        "1:2.36.1-8+deb11u1",
+        "Debian:11",
+        "deb",
+        source_name="util-linux",
+        source_version="2.36.1-8+deb11u1",
+    )
+    assert not [v for v in match_package(fixed, store)[0] if "DSA-5055-1" in v.advisories]
+
+
+def test_pep503_names_and_alias_merging(store: SqliteStore) -> None:
+    result = match_inventory(
+        Inventory(
+            None, (_pkg("PyYAML", "5.1", "PyPI", "pypi"), _pkg("urllib3", "1.24.1", "PyPI", "pypi"))
+        ),
+        store,
+    )
+    by_pkg = {(v.package_name, v.id): v for v in result.vulnerabilities}
+    assert any(name == "PyYAML" for name, _ in by_pkg)
+    merged = by_pkg[("urllib3", "CVE-2023-43804")]
+    assert set(merged.aliases) == {"GHSA-v845-jxx5-vc9f", "PYSEC-2023-192"}
+    assert merged.severity is Severity.HIGH and merged.severity_source == "CVSS_V3"
+    assert merged.fixed_version == "1.26.17"
+    ids = [v.id for v in result.vulnerabilities if v.package_name == "urllib3"]
+    assert len(ids) == len(set(ids)), "one weakness is one finding"
+
+
+def test_unreadable_version_is_unknown_never_clean(store: SqliteStore) -> None:
+    vulns, unknown = match_package(_pkg("urllib3", "one.two", "PyPI", "pypi"), store)
+    assert vulns == []
+    assert unknown is not None and unknown.reason.startswith("version not understood: urllib3")
+
+
+def test_ecosystem_without_rules_is_skipped(store: SqliteStore) -> None:
+    assert match_package(_pkg("x", "1", "Nonexistent", "generic"), store) == ([], None)
