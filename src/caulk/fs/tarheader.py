@@ -281,7 +281,7 @@ class TarStream:
                     hdr.uname = value
                 elif key == b"gname":
                     hdr.gname = value
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ImageFormatError(
                 f"malformed PAX value for member {_show(hdr.name)}", where=self._where
             ) from None

@@ -341,3 +341,11 @@ def test_memory_does_not_grow_with_file_size() -> None:
     assert li.entries[0].size == 256 << 20
     assert "larger than" in li.unknowns[0].reason  # too big for the analyzer: never read whole
     assert peak < 12 << 20, peak
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "12x", "-"])
+def test_malformed_pax_values(value: str) -> None:
+    info = tarfile.TarInfo("a")
+    info.pax_headers = {"mtime": value}
+    layer = info.tobuf(tarfile.PAX_FORMAT) + b"\0" * 1024
+    _raises(ImageFormatError, layer, "PAX", "'a'")
