@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from caulk.errors import ImageFormatError, UnsafeContentError
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex
-from caulk.fs.paths import ROOT, escapes_root, normalize, split
+from caulk.fs.paths import ROOT, ancestors, escapes_root, normalize, split
 from caulk.fs.tarheader import Member, TarStream
 from caulk.model import Location, Unknown
 
@@ -109,7 +109,7 @@ class _Walker:
         if path == ROOT and etype is not EntryType.DIR:
             raise ImageFormatError(f"member {raw!r} replaces the image root", where=self.where)
         if self.escaping:
-            for anc in _ancestors(path):
+            for anc in ancestors(path):
                 if anc in self.escaping:
                     raise self.unsafe(
                         raw, f"is written through symlink {anc!r} pointing outside the root"
@@ -178,15 +178,6 @@ class _Walker:
                 continue
             if result is not None:
                 self.results.setdefault(analyzer.name, {})[entry.path] = result
-
-
-def _ancestors(path: str) -> list[str]:
-    out: list[str] = []
-    head = path.rpartition("/")[0]
-    while head:
-        out.append(head)
-        head = head.rpartition("/")[0]
-    return out
 
 
 def index_layer(
