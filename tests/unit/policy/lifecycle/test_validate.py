@@ -11,7 +11,7 @@ from caulk.errors import EXIT_BAD_INPUT, PolicyError
 from caulk.policy.lifecycle import CountType, TagStatus, parse_policy
 
 
-def _rule(priority: int = 1, **selection: Any) -> dict[str, Any]:
+def _rule(priority: Any = 1, **selection: Any) -> dict[str, Any]:
     sel: dict[str, Any] = {
         "tagStatus": "tagged",
         "tagPrefixList": ["prod"],
@@ -76,8 +76,8 @@ CASES: list[tuple[str, str]] = [
         r"rules\[1\] \(rulePriority 1\): unknown field\(s\) \['extra'\]",
     ),
     (_policy(_rule(foo=1)), r"rulePriority 1\): selection: unknown field\(s\) \['foo'\]"),
-    (_policy(_rule(priority="1")), r"rulePriority must be an integer, not a string \"1\""),  # type: ignore[arg-type]
-    (_policy(_rule(priority=True)), r"rulePriority must be an integer, not a boolean"),  # type: ignore[arg-type]
+    (_policy(_rule(priority="1")), r"rulePriority must be an integer, not a string \"1\""),
+    (_policy(_rule(priority=True)), r"rulePriority must be an integer, not a boolean"),
     (_policy(_rule(priority=0)), r"rulePriority must be 1 or more, got 0"),
     (_policy(_rule(countNumber=0)), r"countNumber must be a positive integer, got 0"),
     (_policy(_rule(countNumber=1.5)), r"countNumber must be an integer, not a number 1.5"),
