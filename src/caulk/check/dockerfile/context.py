@@ -43,10 +43,10 @@ class Run:
     scripts: tuple[Script, ...]
     stage: int
     posix: bool = True
+    commands: tuple[Command, ...] = field(init=False, default=())
 
-    @property
-    def commands(self) -> list[Command]:
-        return [c for s in self.scripts for c in s.commands]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "commands", tuple(c for s in self.scripts for c in s.commands))
 
     def hit(self, rule: Rule, message: str, cmd: Command | None = None) -> Hit:
         if cmd is not None:
@@ -72,6 +72,14 @@ class LintContext:
     @property
     def stages(self) -> tuple[Stage, ...]:
         return self.dockerfile.stages
+
+    def runs_at(self, index: int) -> list[Run]:
+        """The RUN analysis of instruction `index` (empty unless it is a RUN / ONBUILD RUN)."""
+        if not hasattr(self, "_by_index"):
+            self._by_index: dict[int, list[Run]] = {}
+            for r in self.runs:
+                self._by_index.setdefault(r.instruction.index, []).append(r)
+        return self._by_index.get(index, [])
 
     def stage_runs(self, stage: int) -> list[Run]:
         return [r for r in self.runs if r.stage == stage]

@@ -210,7 +210,7 @@ def _matches(rule: CustomRule, ctx: LintContext, ins: Instruction, eff: Instruct
     if rule.regex is not None and not rule.regex.search(eff.args):
         return False
     if rule.command is not None:
-        cmds = [c for run in ctx.runs if run.instruction is ins for c in run.commands]
+        cmds = [c for run in ctx.runs_at(ins.index) for c in run.commands]
         if not any(c.name == rule.command and all(a in c.args for a in rule.args) for c in cmds):
             return False
     return True

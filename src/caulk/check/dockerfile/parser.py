@@ -20,7 +20,7 @@ from caulk.check.dockerfile.syntax import (
     Stage,
     shift_segments,
 )
-from caulk.check.dockerfile.words import expand, split_words, unquote
+from caulk.check.dockerfile.words import expand, iter_words, split_words, unquote
 
 __all__ = ["INSTRUCTIONS", "MAX_SIZE", "decode", "parse"]
 
@@ -98,6 +98,8 @@ class _Parser:
         self.directives: list[tuple[str, str]] = []
         self.escape = "\\"
         self.instructions: list[Instruction] = []
+        self.stage_count = 0
+        self.index = self.stage = 0  # of the instruction being built
 
     # -- top level -------------------------------------------------------------------------
     def run(self) -> Dockerfile:
@@ -215,8 +217,10 @@ class _Parser:
                 )
             )
             return next_i
-        ins = self._build(keyword, raw_kw, args, span, segments, heredocs)
-        self.instructions.append(replace(ins, index=len(self.instructions)))
+        if keyword == "FROM":
+            self.stage_count += 1
+        self.index, self.stage = len(self.instructions), self.stage_count - 1
+        self.instructions.append(self._build(keyword, raw_kw, args, span, segments, heredocs))
         return next_i
 
     def _continues(self, piece: str) -> str | None:
@@ -263,7 +267,7 @@ class _Parser:
         flags: list[Flag] = []
         rest, rest_offset = args, 0
         if keyword in _FLAGGED:
-            for word, off in split_words(args, self.escape):
+            for word, off in iter_words(args, self.escape):
                 if not word.startswith("--") or len(word) == 2:
                     break
                 name, eq, value = word[2:].partition("=")
@@ -282,6 +286,8 @@ class _Parser:
             rest_offset=rest_offset,
             heredocs=heredocs,
             segments=tuple(segments),
+            stage=self.stage,
+            index=self.index,
         )
         if not args.strip():
             self._problem(ins, f"{keyword} requires at least one argument")
@@ -362,7 +368,6 @@ class _Parser:
         env: dict[str, str | None] = {}
         current: list[Instruction] = []
         start: Instruction | None = None
-        result: list[Instruction] = []
 
         def close() -> None:
             if start is not None:
@@ -376,15 +381,9 @@ class _Parser:
                 for p in ins.pairs:
                     global_args.append(p)
                     env[p.key] = expand(p.value, env)[0] if p.value is not None else None
-            idx = len(stages) if start is not None else -1
-            ins = replace(ins, stage=idx)
             if start is not None:
-                if ins.keyword == "FROM":
-                    start = ins
                 current.append(ins)
-            result.append(ins)
         close()
-        self.instructions = result
         return tuple(stages), tuple(global_args)
 
     def _stage(

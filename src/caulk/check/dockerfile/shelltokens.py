@@ -7,6 +7,8 @@ comments, redirections and the control operators; reserved words (`if`, `then`, 
 
 from __future__ import annotations
 
+import re
+
 from caulk.check.dockerfile.shell import Command, Word
 
 __all__ = ["tokenize_commands"]
@@ -38,6 +40,11 @@ _RESERVED = frozenset(
     ]
 )
 _MAX_NESTING = 32
+_OP_START = frozenset("&|;\n()")
+_PLAIN = re.compile(r"[^\s;&|()<>\\'\"$`]+")
+_PLAIN_SQ = re.compile(r"[^']+")
+_PLAIN_DQ = re.compile(r"[^\"\\$`]+")
+_BLANK = re.compile(r"[ \t]+")
 
 
 def tokenize_commands(
@@ -83,7 +90,8 @@ def tokenize_commands(
     while i < n:
         c = text[i]
         if c in " \t":
-            i += 1
+            m = _BLANK.match(text, i)
+            i = m.end() if m else i + 1
             continue
         if c == "\\" and i + 1 < n and text[i + 1] == "\n":
             i += 2
@@ -92,7 +100,9 @@ def tokenize_commands(
             while i < n and text[i] != "\n":
                 i += 1
             continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        op = (
+            next((o for o in _OPERATORS if text.startswith(o, i)), None) if c in _OP_START else None
+        )
         if op is not None:
             if op == "|":
                 pipes.append(base + i)
@@ -139,6 +149,12 @@ def _read_word(text: str, i: int) -> tuple[int, str, list[tuple[int, str]]]:
     n = len(text)
     quote = ""
     while i < n:
+        plain = (_PLAIN_SQ if quote == "'" else _PLAIN_DQ if quote else _PLAIN).match(text, i)
+        if plain:
+            out.append(plain.group(0))
+            i = plain.end()
+            if i >= n:
+                break
         c = text[i]
         if not quote and (c in " \t\n;&|()<>"):
             break

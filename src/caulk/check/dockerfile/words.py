@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
-__all__ = ["MAX_DEPTH", "expand", "split_words", "unquote"]
+__all__ = ["MAX_DEPTH", "expand", "iter_words", "split_words", "unquote"]
 
 MAX_DEPTH = 16  # nested ${A:-${B:-…}} deeper than this is left as written
 
 
 def split_words(text: str, escape: str = "\\") -> list[tuple[str, int]]:
     """Split on unquoted whitespace; returns (raw word with quotes, offset) pairs."""
-    words: list[tuple[str, int]] = []
+    return list(iter_words(text, escape))
+
+
+def iter_words(text: str, escape: str = "\\") -> Iterator[tuple[str, int]]:
+    """Lazily yield (raw word with quotes, offset) pairs."""
     i, n = 0, len(text)
     while i < n:
         while i < n and text[i] in " \t\r\n":
@@ -34,8 +38,7 @@ def split_words(text: str, escape: str = "\\") -> list[tuple[str, int]]:
             elif c in " \t\r\n":
                 break
             i += 1
-        words.append((text[start:i], start))
-    return words
+        yield text[start:i], start
 
 
 def unquote(word: str, escape: str = "\\") -> str:

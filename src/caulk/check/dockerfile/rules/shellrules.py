@@ -34,6 +34,7 @@ def _errexit(cmd: Command) -> bool:
 
 @register_check(cat.PIPEFAIL)
 def pipefail(ctx: LintContext) -> Iterator[Hit]:
+    runs = {r.instruction.index: r for r in ctx.runs}
     ok = False
     for ins in ctx.instructions:
         if ins.keyword == "FROM":
@@ -48,14 +49,12 @@ def pipefail(ctx: LintContext) -> Iterator[Hit]:
                     c.name in _PIPEFAIL_SHELLS and c.has_flag("o") and "pipefail" in c.args
                     for c in script.commands
                 )
-        elif ins.keyword == "RUN" and not ok:
-            yield from _pipes_without_pipefail(ctx, ins.index)
+        elif ins.keyword == "RUN" and not ok and ins.index in runs:
+            yield from _pipes_without_pipefail(runs[ins.index])
 
 
-def _pipes_without_pipefail(ctx: LintContext, index: int) -> Iterator[Hit]:
-    for run in ctx.runs:
-        if run.instruction.index != index:
-            continue
+def _pipes_without_pipefail(run: Run) -> Iterator[Hit]:
+    if True:
         for script in run.scripts:
             if not script.pipes:
                 continue
