@@ -123,9 +123,15 @@ def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -
 
 
 def _title(lead: _Hit, group: list[_Hit]) -> str:
-    return lead.advisory.summary or next(
-        (h.advisory.summary for h in group if h.advisory.summary), ""
-    )
+    """The advisory's summary, else the first sentence of its details (PyPA records have no
+    summary), at most 120 characters."""
+    for hit in (lead, *group):
+        text = hit.advisory.summary or hit.advisory.details.strip().split("\n\n")[0]
+        text = " ".join(text.split())
+        if text:
+            sentence = text.split(". ")[0].rstrip(".")
+            return sentence if len(sentence) <= 120 else sentence[:119] + "…"
+    return ""
 
 
 def match_package(

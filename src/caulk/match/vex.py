@@ -1,0 +1,128 @@
+"""OpenVEX input (https://github.com/openvex/spec, v0.2.0): statements with status
+`not_affected` or `fixed` suppress the vulnerability for the products they name; `affected` and
+`under_investigation` keep it. Products are package purls (a purl without version matches every
+version), or the image itself (`pkg:oci/…`) with `subcomponents` naming packages; an image product
+without subcomponents covers every package of the image. When several statements apply, the
+latest `timestamp` wins, as the spec says."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from caulk.errors import PolicyError
+from caulk.match.ignore import purl_matches
+from caulk.match.interface import Vulnerability
+
+__all__ = ["VexStatement", "apply_vex", "load_openvex"]
+
+_SUPPRESS = frozenset({"not_affected", "fixed"})
+_STATUSES = _SUPPRESS | {"affected", "under_investigation"}
+
+
+@dataclass(frozen=True, slots=True)
+class VexStatement:
+    vulnerability: frozenset[str]  # name and aliases
+    products: tuple[str, ...]  # package purls, or image purls / digests
+    subcomponents: tuple[str, ...]
+    status: str
+    justification: str
+    timestamp: str
+    source: str
+
+    def covers(self, vuln: Vulnerability, image_ids: frozenset[str]) -> bool:
+        if not self.vulnerability & {vuln.id, *vuln.aliases}:
+            return False
+        for product in self.products:
+            if purl_matches(product, vuln.purl):
+                return True
+            if product in image_ids or _image_purl_matches(product, image_ids):
+                return not self.subcomponents or any(
+                    purl_matches(s, vuln.purl) for s in self.subcomponents
+                )
+        return False
+
+
+def _image_purl_matches(product: str, image_ids: frozenset[str]) -> bool:
+    if not product.startswith("pkg:oci/"):
+        return False
+    digest = product.partition("@")[2].partition("?")[0].replace("%3A", ":").replace("%3a", ":")
+    return digest in image_ids
+
+
+def _ids(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        out = [v for k in ("@id", "name") if isinstance(v := node.get(k), str)]
+        aliases = node.get("aliases")
+        if isinstance(aliases, list):
+            out += [a for a in aliases if isinstance(a, str)]
+        identifiers = node.get("identifiers")
+        if isinstance(identifiers, dict):
+            out += [v for v in identifiers.values() if isinstance(v, str)]
+        return out
+    return []
+
+
+def load_openvex(path: Path) -> tuple[VexStatement, ...]:
+    try:
+        doc = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise PolicyError(f"cannot read VEX document: {exc.strerror}", where=str(path)) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"not valid JSON: {exc}", where=str(path)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("statements"), list):
+        raise PolicyError("not an OpenVEX document (no statements list)", where=str(path))
+    default_time = doc.get("timestamp") if isinstance(doc.get("timestamp"), str) else ""
+    out = []
+    for i, raw in enumerate(doc["statements"]):
+        where = f"{path}: statements[{i}]"
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{where}: not an object")
+        status = raw.get("status")
+        if status not in _STATUSES:
+            raise PolicyError(f"{where}: unknown status {status!r}")
+        names = _ids(raw.get("vulnerability"))
+        if not names:
+            raise PolicyError(f"{where}: no vulnerability name")
+        products, subs = [], []
+        for product in raw.get("products") or []:
+            products += _ids(product)
+            if isinstance(product, dict):
+                for sub in product.get("subcomponents") or []:
+                    subs += _ids(sub)
+        if not products:
+            raise PolicyError(f"{where}: no products")
+        out.append(
+            VexStatement(
+                vulnerability=frozenset(names),
+                products=tuple(products),
+                subcomponents=tuple(subs),
+                status=str(status),
+                justification=str(raw.get("justification") or raw.get("impact_statement") or ""),
+                timestamp=str(raw.get("timestamp") or default_time),
+                source=str(path),
+            )
+        )
+    return tuple(out)
+
+
+def apply_vex(
+    statements: tuple[VexStatement, ...],
+    vulnerabilities: tuple[Vulnerability, ...],
+    image_ids: frozenset[str],
+) -> tuple[Vulnerability, ...]:
+    out = []
+    for vuln in vulnerabilities:
+        applicable = [s for s in statements if s.covers(vuln, image_ids)]
+        if applicable and vuln.ignored is None:
+            latest = max(applicable, key=lambda s: s.timestamp)
+            if latest.status in _SUPPRESS:
+                why = latest.justification or latest.status
+                vuln = dataclasses.replace(vuln, ignored=f"VEX {latest.status}: {why}")
+        out.append(vuln)
+    return tuple(out)
