@@ -1,23 +1,33 @@
-"""The one orchestrator: reference → image → layer view → checks → `ScanResult`.
+"""The one orchestrator: reference → image → layer view → checks, catalog, matching → `ScanResult`.
 
-CLI and server call `scan_image`; nothing here prints. The clock and progress sink are injected.
+CLI and server call `scan_image`; nothing here prints. The clock, the advisory store and the
+progress sink are injected.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from caulk import __version__
+from caulk.catalog import analyzers_for as catalog_analyzers
+from caulk.catalog import build_inventory
+from caulk.catalog.interface import Inventory
 from caulk.check.image import ALL_CHECKS, analyzers_for, run_checks
 from caulk.check.image.interface import CheckOptions, ImageContext
 from caulk.fs.efficiency import compute_efficiency
 from caulk.fs.view import build_view
-from caulk.model import ScanResult, Target
+from caulk.match.ignore import IgnoreFile, apply_ignores
+from caulk.match.interface import Vulnerability
+from caulk.match.matcher import match_inventory
+from caulk.match.vex import VexStatement, apply_vex
+from caulk.model import Finding, ScanResult, Target, Unknown
 from caulk.source import open_image
 from caulk.source.interface import Image, Platform
+from caulk.vulndb.interface import AdvisoryStore
 
 __all__ = ["ScanOptions", "scan_image", "target_of"]
 
@@ -35,9 +45,15 @@ class ScanOptions:
     platform: Platform | None = None
     checks: CheckOptions = field(default_factory=CheckOptions)
     workers: int = 2
+    hygiene: bool = True
+    vulnerabilities: bool = True
+    store: AdvisoryStore | None = None  # None: `vulndb.load_store()` (user DB, else embedded)
+    ignore_unfixed: bool = False
+    ignores: IgnoreFile = field(default_factory=IgnoreFile)
+    vex: tuple[VexStatement, ...] = ()
 
 
-def target_of(image: Image) -> Target:
+def target_of(image: Image, size: int = 0) -> Target:
     return Target(
         reference=image.reference,
         transport=image.transport,
@@ -48,7 +64,48 @@ def target_of(image: Image) -> Target:
         os=image.config.os or image.platform.os,
         architecture=image.config.architecture or image.platform.architecture,
         layer_count=len(image.layers),
+        size=size,
     )
+
+
+def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
+    notices = []
+    distro = inventory.distro
+    if distro is not None and distro.is_eol:
+        name = distro.pretty_name or f"{distro.id} {distro.version_id}"
+        notices.append(f"{name} reached end of life on {distro.eol}: it gets no security fixes")
+    if not inventory.packages:
+        notices.append(
+            "no packages were catalogued (no dpkg/apk/rpm database, no language packages found):"
+            " an empty vulnerability list here means nothing was checked"
+        )
+    known = set(store.ecosystems())
+    missing = sorted({p.ecosystem for p in inventory.packages} - known)
+    for ecosystem in missing:
+        count = sum(1 for p in inventory.packages if p.ecosystem == ecosystem)
+        notices.append(
+            f"the advisory database has no data for {ecosystem}: {count} package(s) not checked"
+            " (run `caulk db update` or `caulk db import`)"
+        )
+    return notices
+
+
+def _vulnerabilities(
+    inventory: Inventory, image_ids: frozenset[str], options: ScanOptions, today: datetime
+) -> tuple[tuple[Vulnerability, ...], tuple[Unknown, ...], list[str]]:
+    from caulk.vulndb import load_store
+
+    store = options.store or load_store()
+    matched = match_inventory(inventory, store)
+    vulns = apply_vex(options.vex, matched.vulnerabilities, image_ids)
+    if options.ignore_unfixed:
+        vulns = tuple(
+            v
+            if v.fix_state == "fixed" or v.ignored
+            else dataclasses.replace(v, ignored="no fix available (--ignore-unfixed)")
+            for v in vulns
+        )
+    return vulns, matched.unknowns, _notices(inventory, store)
 
 
 def scan_image(
@@ -59,19 +116,40 @@ def scan_image(
     progress: Progress | None = None,
 ) -> ScanResult:
     options = options or ScanOptions()
-    checks = ALL_CHECKS
+    now = clock()
+    checks = ALL_CHECKS if options.hygiene else ()
+    analyzers = analyzers_for(checks) if checks else ()
+    if options.vulnerabilities:
+        analyzers = (*analyzers, *catalog_analyzers())
+    findings: tuple[Finding, ...] = ()
+    vulns: tuple[Vulnerability, ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    notices: list[str] = []
+    inventory: Inventory | None = None
     with open_image(reference, platform=options.platform) as image:
-        view = build_view(image, analyzers_for(checks), workers=options.workers, progress=progress)
+        view = build_view(image, analyzers, workers=options.workers, progress=progress)
         efficiency = compute_efficiency(view)
-        findings = run_checks(ImageContext(image, view, options.checks, efficiency), checks)
-        target = target_of(image)
-        size = sum(layer.tar_size for layer in view.layers)
-    log.debug("scanned %s: %d findings", reference, len(findings))
+        if checks:
+            ctx = ImageContext(image, view, options.checks, efficiency)
+            findings = tuple(run_checks(ctx, checks))
+        if options.vulnerabilities:
+            inventory = build_inventory(view, now.date())
+            image_ids = frozenset({image.digest, image.config_descriptor.digest})
+            vulns, match_unknowns, notices = _vulnerabilities(inventory, image_ids, options, now)
+            unknowns = (*inventory.unknowns, *match_unknowns)
+        target = target_of(image, sum(layer.tar_size for layer in view.layers))
+        view_unknowns = view.unknowns()
+    vulns, findings, expired = apply_ignores(options.ignores, vulns, findings, now.date())
+    log.debug("scanned %s: %d findings, %d vulnerabilities", reference, len(findings), len(vulns))
     return ScanResult(
-        target=replace(target, size=size),
-        findings=tuple(findings),
-        unknowns=view.unknowns(),
+        target=target,
+        findings=findings,
+        unknowns=(*view_unknowns, *unknowns),
         efficiency=efficiency,
-        scanned_at=clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        scanned_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         caulk_version=__version__,
+        distro=inventory.distro if inventory else None,
+        packages=inventory.packages if inventory else None,
+        vulnerabilities=vulns,
+        notices=(*notices, *expired),
     )

@@ -11,16 +11,20 @@ from caulk.check.image.interface import CheckOptions
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
-from caulk.errors import EXIT_GATE
+from caulk.errors import EXIT_GATE, UsageError
+from caulk.match.ignore import IgnoreFile, load_ignore_file
+from caulk.match.vex import load_openvex
 from caulk.model import Severity
 from caulk.policy import gate
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
+from caulk.vulndb import load_store
 
 __all__ = ["scan"]
 
 SEVERITIES = [s.name for s in Severity if s is not Severity.UNKNOWN]
+DEFAULT_IGNORE_FILE = ".caulkignore.yaml"
 
 
 def _check_options(
@@ -64,6 +68,30 @@ def _check_options(
 @click.option("--allow-tool", multiple=True, help="Tool name not to report (repeatable).")
 @click.option("--allow-path", multiple=True, help="Absolute path not to report (repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Rule ID to skip (repeatable).")
+@click.option(
+    "--scanners",
+    default="hygiene,vuln",
+    show_default=True,
+    help="Comma-separated: hygiene (image checks), vuln (packages and vulnerabilities).",
+)
+@click.option("--ignore-unfixed", is_flag=True, help="Ignore vulnerabilities without a fix.")
+@click.option(
+    "--ignore-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ignore file (YAML; default ./.caulkignore.yaml when present).",
+)
+@click.option(
+    "--vex",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="OpenVEX document (repeatable).",
+)
+@click.option("--exit-on-eol", is_flag=True, help="Exit 1 when the distro is end of life.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Advisory database (default: the imported one, else the embedded real subset).",
+)
 @registry_options
 @click.pass_context
 def scan(
@@ -77,18 +105,37 @@ def scan(
     allow_tool: tuple[str, ...],
     allow_path: tuple[str, ...],
     disable: tuple[str, ...],
+    scanners: str,
+    ignore_unfixed: bool,
+    ignore_file: Path | None,
+    vex: tuple[Path, ...],
+    exit_on_eol: bool,
+    db: Path | None,
 ) -> None:
     """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS, or a
     registry reference (HOST/REPO:TAG, registry:…) streamed without a daemon."""
+    wanted = {s.strip() for s in scanners.split(",") if s.strip()}
+    if not wanted or wanted - {"hygiene", "vuln"}:
+        raise UsageError(f"--scanners takes hygiene and/or vuln, not {scanners!r}")
+    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
+        ignore_file = Path(DEFAULT_IGNORE_FILE)
     options = ScanOptions(
         platform=Platform.parse(platform) if platform else None,
         checks=_check_options(dive_ci, allow_tool, allow_path, disable),
+        hygiene="hygiene" in wanted,
+        vulnerabilities="vuln" in wanted,
+        store=load_store(db) if db is not None and "vuln" in wanted else None,
+        ignore_unfixed=ignore_unfixed,
+        ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
+        vex=tuple(s for path in vex for s in load_openvex(path)),
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)
     color = output is None and fmt == "table" and sys.stdout.isatty()
     write_output(render(result, fmt, color=color), output)
-    verdict = gate(result, Severity.parse(fail_on) if fail_on else None)
+    for notice in result.notices if fmt != "table" or output is not None else ():
+        click.echo(f"caulk: warning: {notice}", err=True)
+    verdict = gate(result, Severity.parse(fail_on) if fail_on else None, exit_on_eol=exit_on_eol)
     if not verdict.passed:
         for reason in verdict.reasons:
             click.echo(f"caulk: gate failed: {reason}", err=True)

@@ -113,8 +113,7 @@ def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -
         fix_state=fix_state,
         fixed_version=fixed,
         cvss=cvss,
-        title=lead.advisory.summary
-        or next((h.advisory.summary for h in group if h.advisory.summary), ""),
+        title=_title(lead, group),
         advisories=tuple(sorted({h.advisory.id for h in group}, key=_rank)),
         references=tuple(sorted({r for h in group for r in h.advisory.references}))[:10],
         location=package.locations[0] if package.locations else Location(),

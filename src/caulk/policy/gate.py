@@ -1,7 +1,9 @@
-"""The `--fail-on` gate: a pure function of the result."""
+"""The `--fail-on` gate: a pure function of the result. Ignored vulnerabilities (ignore file,
+VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from caulk.model import ScanResult, Severity
@@ -15,17 +17,20 @@ class Verdict:
     reasons: tuple[str, ...] = ()
 
 
-def gate(result: ScanResult, fail_on: Severity | None) -> Verdict:
-    """Fail when any finding is at or above `fail_on` (None: never fail)."""
-    if fail_on is None:
-        return Verdict(True)
-    hits = [f for f in result.findings if f.severity >= fail_on]
-    if not hits:
-        return Verdict(True)
-    by_rule: dict[str, int] = {}
-    for f in hits:
-        by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
-    reasons = tuple(
-        f"{rule}: {n} finding(s) at or above {fail_on.name}" for rule, n in by_rule.items()
-    )
-    return Verdict(False, reasons)
+def gate(result: ScanResult, fail_on: Severity | None, *, exit_on_eol: bool = False) -> Verdict:
+    """Fail when any finding or unignored vulnerability is at or above `fail_on` (None: never),
+    or, with `exit_on_eol`, when the distro is past its end of life."""
+    reasons: list[str] = []
+    if fail_on is not None:
+        hits = Counter(f.rule_id for f in result.findings if f.severity >= fail_on)
+        reasons += [
+            f"{rule}: {n} finding(s) at or above {fail_on.name}" for rule, n in hits.items()
+        ]
+        vulns = [v for v in result.vulnerabilities if v.ignored is None and v.severity >= fail_on]
+        if vulns:
+            reasons.append(f"{len(vulns)} vulnerabilities at or above {fail_on.name} (not ignored)")
+    if exit_on_eol and result.distro is not None and result.distro.is_eol:
+        reasons.append(
+            f"{result.distro.id} {result.distro.version_id} is end of life ({result.distro.eol})"
+        )
+    return Verdict(not reasons, tuple(reasons))

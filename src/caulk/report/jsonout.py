@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections import Counter
 from typing import Any
 
+from caulk.catalog.interface import Package
+from caulk.match.interface import Vulnerability
 from caulk.model import Finding, Location, ScanResult, Severity, Unknown
 
 __all__ = ["SCHEMA_VERSION", "render_json", "to_document"]
@@ -28,13 +31,14 @@ def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
         for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if item is None:
-                continue
-            out[_camel(f.name)] = _plain(item)
+            item = _plain(getattr(value, f.name))
+            if item is not None:
+                out[_camel(f.name)] = item
         return out
     if isinstance(value, Severity):
         return value.name
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # dive's user-wasted ratio is NaN/Inf when upper layers add nothing
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -73,16 +77,79 @@ def summary(result: ScanResult) -> dict[str, int]:
     return {sev.name: counts.get(sev, 0) for sev in sorted(Severity, reverse=True)}
 
 
+def vulnerability_summary(result: ScanResult) -> dict[str, int]:
+    counts = Counter(v.severity for v in result.vulnerabilities if v.ignored is None)
+    return {sev.name: counts.get(sev, 0) for sev in sorted(Severity, reverse=True)}
+
+
+def _package(p: Package) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": p.name,
+        "version": p.version,
+        "type": p.type,
+        "ecosystem": p.ecosystem,
+        "purl": p.purl,
+        "locations": [_location(loc) for loc in p.locations],
+    }
+    if p.source_name and (p.source_name, p.source_version) != (p.name, p.version):
+        doc["sourceName"] = p.source_name
+        doc["sourceVersion"] = p.source_version
+    if p.found_by:
+        doc["foundBy"] = p.found_by
+    return doc
+
+
+def _vulnerability(v: Vulnerability) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": v.id,
+        "aliases": list(v.aliases),
+        "severity": v.severity.name,
+        "severitySource": v.severity_source,
+        "package": {"name": v.package_name, "version": v.package_version, "purl": v.purl},
+        "ecosystem": v.ecosystem,
+        "fixState": v.fix_state,
+        "location": _location(v.location),
+        "advisories": list(v.advisories),
+    }
+    if v.source_package:
+        doc["package"]["sourceName"] = v.source_package
+    if v.fixed_version:
+        doc["fixedVersion"] = v.fixed_version
+    if v.cvss:
+        doc["cvss"] = [{"type": t, "vector": vec, "score": score} for t, vec, score in v.cvss]
+    if v.title:
+        doc["title"] = v.title
+    if v.references:
+        doc["references"] = list(v.references)
+    if v.ignored:
+        doc["ignored"] = v.ignored
+    return doc
+
+
 def to_document(result: ScanResult) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "caulkVersion": result.caulk_version,
         "scannedAt": result.scanned_at,
         "target": _plain(result.target),
-        "summary": {"findings": summary(result), "unknowns": len(result.unknowns)},
+        "summary": {
+            "findings": summary(result),
+            "vulnerabilities": vulnerability_summary(result),
+            "ignoredVulnerabilities": sum(1 for v in result.vulnerabilities if v.ignored),
+            "packages": len(result.packages) if result.packages is not None else None,
+            "unknowns": len(result.unknowns),
+        },
+        "notices": list(result.notices),
         "findings": [_finding(f) for f in result.findings],
+        "vulnerabilities": [_vulnerability(v) for v in result.vulnerabilities],
         "unknowns": [_unknown(u) for u in result.unknowns],
     }
+    if doc["summary"]["packages"] is None:
+        del doc["summary"]["packages"]
+    if result.distro is not None:
+        doc["distro"] = _plain(result.distro)
+    if result.packages is not None:
+        doc["packages"] = [_package(p) for p in result.packages]
     if result.efficiency is not None:
         doc["efficiency"] = _plain(result.efficiency)
     return doc

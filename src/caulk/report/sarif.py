@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from caulk.check.registry import get_rule
+from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Severity
 
 __all__ = ["render_sarif"]
@@ -86,6 +87,41 @@ def _location(f: Finding, target_uri: str) -> dict[str, Any]:
     return out
 
 
+def _vuln_descriptor(v: Vulnerability) -> dict[str, Any]:
+    score = max((c[2] for c in v.cvss), default=None)
+    security = f"{score:.1f}" if score is not None else _SECURITY_SEVERITY[v.severity]
+    text = v.title or f"{v.id} in {v.package_name}"
+    return {
+        "id": v.id,
+        "name": v.id.replace("-", ""),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "defaultConfiguration": {"level": _level(v.severity)},
+        "helpUri": v.references[0] if v.references else f"https://osv.dev/vulnerability/{v.id}",
+        "help": {"text": f"Upgrade {v.package_name} to {v.fixed_version or 'a fixed version'}."},
+        "properties": {"security-severity": security, "tags": ["security", "vulnerability"]},
+    }
+
+
+def _vuln_result(v: Vulnerability, index: int) -> dict[str, Any]:
+    fixed = f", fixed in {v.fixed_version}" if v.fixed_version else f" ({v.fix_state})"
+    path = v.location.path or ""
+    return {
+        "ruleId": v.id,
+        "ruleIndex": index,
+        "level": _level(v.severity),
+        "message": {"text": f"{v.package_name} {v.package_version} is affected by {v.id}{fixed}"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path.lstrip("/") or ".", "uriBaseId": "IMAGEROOT"}
+                }
+            }
+        ],
+        "properties": {"purl": v.purl, "severity": v.severity.name},
+    }
+
+
 def render_sarif(result: ScanResult, color: bool = False) -> bytes:
     del color
     rule_ids: list[str] = []
@@ -107,6 +143,13 @@ def render_sarif(result: ScanResult, color: bool = False) -> bytes:
         if f.location.layer is not None:
             item["properties"] = {"layer": f.location.layer}
         results.append(item)
+    for v in result.vulnerabilities:
+        if v.ignored is not None:
+            continue
+        if v.id not in rule_ids:
+            rule_ids.append(v.id)
+            descriptors.append(_vuln_descriptor(v))
+        results.append(_vuln_result(v, rule_ids.index(v.id)))
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

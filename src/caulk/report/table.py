@@ -40,11 +40,8 @@ def _where(loc: Location) -> str:
     return " · ".join(parts) or "image"
 
 
-def _summary(result: ScanResult) -> Text:
-    text = Text(f"{result.target.reference}: ")
-    total = len(result.findings)
-    text.append(f"{total} finding{'s' if total != 1 else ''}")
-    counts = [(s, sum(1 for f in result.findings if f.severity == s)) for s in reversed(Severity)]
+def _append_counts(text: Text, severities: list[Severity]) -> None:
+    counts = [(s, severities.count(s)) for s in reversed(Severity)]
     shown = [(s, n) for s, n in counts if n]
     if shown:
         text.append(" (")
@@ -53,9 +50,56 @@ def _summary(result: ScanResult) -> Text:
                 text.append(", ")
             text.append(f"{n} {sev.name}", style=_STYLE[sev])
         text.append(")")
+
+
+def _summary(result: ScanResult) -> Text:
+    text = Text(f"{result.target.reference}: ")
+    total = len(result.findings)
+    text.append(f"{total} finding{'s' if total != 1 else ''}")
+    _append_counts(text, [f.severity for f in result.findings])
+    if result.packages is not None:
+        vulns = [v.severity for v in result.vulnerabilities if v.ignored is None]
+        text.append(f"; {len(vulns)} vulnerabilit{'y' if len(vulns) == 1 else 'ies'}")
+        _append_counts(text, vulns)
     if result.unknowns:
         text.append(f", {len(result.unknowns)} not understood (see unknowns)", style="magenta")
     return text
+
+
+def _vulnerability_table(console: Console, result: ScanResult) -> None:
+    shown = [v for v in result.vulnerabilities if v.ignored is None]
+    ignored = len(result.vulnerabilities) - len(shown)
+    if result.packages is None:
+        return
+    console.print()
+    distro = result.distro
+    where = f" on {distro.pretty_name or distro.id + ' ' + distro.version_id}" if distro else ""
+    console.print(
+        Text.assemble(
+            ("Vulnerabilities", "bold"),
+            f" ({len(shown)} in {len(result.packages)} packages{where}",
+            f", {ignored} ignored)" if ignored else ")",
+        )
+    )
+    if not shown:
+        return
+    table = Table(box=None, pad_edge=True, padding=(0, 1, 0, 2), header_style="bold")
+    for column in ("severity", "id", "package", "installed", "fixed in", "title"):
+        table.add_column(column, overflow="fold")
+    for v in shown:
+        fixed = v.fixed_version or v.fix_state.replace("_", " ")
+        package = v.package_name
+        if v.source_package:
+            package += f" ({v.source_package})"
+        table.add_row(
+            Text(v.severity.name, style=_STYLE[v.severity]),
+            v.id,
+            package,
+            v.package_version,
+            fixed,
+            (v.title[:57] + "…") if len(v.title) > 58 else v.title,
+        )
+    console.print(table)
 
 
 def _group_key(f: Finding) -> tuple[int, str]:
@@ -99,6 +143,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
         console.print(table)
         if first.remediation:
             console.print(Text(f"  fix: {first.remediation}", style="dim"))
+    _vulnerability_table(console, result)
     if result.unknowns:
         console.print()
         console.print(Text("Not understood", style="bold magenta"))
@@ -113,6 +158,8 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
                 f"Layer efficiency {values['efficiency'] * 100:.2f}%, "
                 f"wasted {values['wasted_bytes']:,} bytes"
             )
+    for notice in result.notices:
+        console.print(Text(f"warning: {notice}", style="bold yellow"))
     console.print()
     console.print(_summary(result))
     return buffer.getvalue().encode()

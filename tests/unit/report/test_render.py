@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.interface import Distro, Package
 from caulk.check.registry import Rule
 from caulk.errors import UsageError
+from caulk.match.interface import Vulnerability
 from caulk.model import Location, ScanResult, Severity, Target, Unknown
 from caulk.report import render
 
@@ -44,6 +46,50 @@ def _result() -> ScanResult:
         unknowns=(Unknown(Location(path="/var/lib/dpkg/status", layer=0), "truncated record"),),
         scanned_at="2026-01-01T00:00:00Z",
         caulk_version="0.0.0-test",
+        distro=Distro("debian", "11", "bullseye", "Debian GNU/Linux 11 (bullseye)"),
+        packages=(PKG,),
+        vulnerabilities=(
+            _vuln("CVE-2021-3995", Severity.HIGH, None),
+            _vuln(
+                "CVE-2099-0001", Severity.CRITICAL, "VEX not_affected: vulnerable_code_not_present"
+            ),
+        ),
+        notices=("ignore entry CVE-1 expired on 2026-01-01 and no longer applies (x)",),
+    )
+
+
+PKG = Package(
+    name="bsdutils",
+    version="1:2.36.1-8",
+    type="deb",
+    ecosystem="Debian:11",
+    purl="pkg:deb/debian/bsdutils@1:2.36.1-8?arch=amd64&distro=debian-11&upstream=util-linux",
+    locations=(Location(path="/var/lib/dpkg/status", layer=0),),
+    source_name="util-linux",
+    source_version="2.36.1-8",
+    found_by="dpkg",
+)
+
+
+def _vuln(ident: str, severity: Severity, ignored: str | None) -> Vulnerability:
+    return Vulnerability(
+        id=ident,
+        aliases=("DSA-5055-1",),
+        package_name=PKG.name,
+        package_version=PKG.version,
+        package_type=PKG.type,
+        purl=PKG.purl,
+        ecosystem=PKG.ecosystem,
+        severity=severity,
+        severity_source="vendor",
+        fix_state="fixed",
+        fixed_version="2.36.1-8+deb11u1",
+        cvss=(("CVSS_V3", "CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:N/I:N/A:H", 4.7),),
+        title="util-linux: mount/umount leaks file existence",
+        advisories=("DSA-5055-1",),
+        location=PKG.locations[0],
+        source_package="util-linux",
+        ignored=ignored,
     )
 
 
@@ -78,7 +124,12 @@ def test_sarif_structure() -> None:
     assert doc["version"] == "2.1.0"
     run = doc["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["CK-TEST-001", "CK-TEST-002", "CK-TEST-003"]
+    assert [r["id"] for r in rules] == [
+        "CK-TEST-001",
+        "CK-TEST-002",
+        "CK-TEST-003",
+        "CVE-2021-3995",
+    ]
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] in {"error", "warning", "note"}
@@ -91,8 +142,29 @@ def test_sarif_structure() -> None:
 def test_table_summary_line() -> None:
     text = render(_result(), "table").decode()
     assert text.rstrip().splitlines()[-1] == (
-        "oci:demo:latest: 4 findings (2 HIGH, 1 MEDIUM, 1 LOW), 1 not understood (see unknowns)"
+        "oci:demo:latest: 4 findings (2 HIGH, 1 MEDIUM, 1 LOW); 1 vulnerability (1 HIGH), "
+        "1 not understood (see unknowns)"
     )
+    assert "Vulnerabilities (1 in 1 packages on Debian GNU/Linux 11 (bullseye), 1 ignored)" in text
+    assert "warning: ignore entry CVE-1 expired" in text
+
+
+def test_json_vulnerabilities() -> None:
+    doc = json.loads(render(_result(), "json"))
+    assert doc["summary"]["vulnerabilities"]["HIGH"] == 1
+    assert doc["summary"]["vulnerabilities"]["CRITICAL"] == 0  # the ignored one is not counted
+    assert doc["summary"]["ignoredVulnerabilities"] == 1
+    assert doc["packages"][0]["sourceName"] == "util-linux"
+    ignored = doc["vulnerabilities"][1]
+    assert ignored["ignored"].startswith("VEX not_affected")
+
+
+def test_sarif_has_unignored_vulnerabilities_only() -> None:
+    run = json.loads(render(_result(), "sarif"))["runs"][0]
+    vuln_results = [r for r in run["results"] if r["ruleId"].startswith("CVE-")]
+    assert [r["ruleId"] for r in vuln_results] == ["CVE-2021-3995"]
+    rule = run["tool"]["driver"]["rules"][vuln_results[0]["ruleIndex"]]
+    assert rule["properties"]["security-severity"] == "4.7"
 
 
 def test_unknown_format() -> None:
