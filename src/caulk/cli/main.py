@@ -39,7 +39,8 @@ def _register_commands() -> None:
     # Each import adds its commands to `cli`.
     import caulk.cli.copy
     import caulk.cli.db
-    import caulk.cli.lint  # noqa: F401
+    import caulk.cli.lint
+    import caulk.cli.registry_cmd  # noqa: F401
     from caulk.cli import defang, scan, sign  # noqa: F401
 
 
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     _register_commands()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="caulk", standalone_mode=False)
+        # without standalone mode click returns ctx.exit()'s code instead of exiting
+        code = cli.main(args=argv, prog_name="caulk", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         click.echo(f"caulk: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_OPERATIONAL)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # `python -m caulk.cli.main`: run the imported module's CLI

@@ -1,0 +1,124 @@
+"""`caulk scan` end to end as a user runs it: the bundled demo image (offline, embedded advisory
+data) and real Debian images built by the suite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CaulkRun
+
+DEMO = "oci:examples/demo-image:latest"
+
+
+def test_demo_scan_finds_real_vulnerabilities_with_fixes(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path
+) -> None:
+    run = run_caulk("scan", "-f", "json", DEMO, cwd=repo_root)
+    assert run.code == 0, run
+    doc = run.json()
+    packages = {(p["name"], p["version"]) for p in doc["packages"]}
+    assert {("PyYAML", "5.1"), ("requests", "2.19.0"), ("urllib3", "1.24.1")} <= packages
+    assert {("lodash", "4.17.4"), ("minimist", "0.0.8")} <= packages
+    vulns = {(v["package"]["name"], v["id"]): v for v in doc["vulnerabilities"]}
+    urllib3 = vulns[("urllib3", "CVE-2023-43804")]
+    assert urllib3["fixedVersion"] == "1.26.17"
+    assert urllib3["severity"] == "HIGH"
+    assert set(urllib3["aliases"]) == {"GHSA-v845-jxx5-vc9f", "PYSEC-2023-192"}
+    assert ("PyYAML", "CVE-2020-1747") in vulns
+    assert any("no data for npm" in n for n in doc["notices"])  # said loudly, not silent
+
+
+def test_gate_ignore_file_and_vex(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    gated = run_caulk("scan", "--scanners", "vuln", "--fail-on", "HIGH", DEMO, cwd=repo_root)
+    assert gated.code == 1
+    assert "1 vulnerabilities at or above HIGH" in gated.stderr
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "vulnerabilities:\n"
+        "  - id: GHSA-v845-jxx5-vc9f\n"  # an alias works too
+        "    reason: cookies never cross origins here\n"
+        "    purls: [pkg:pypi/urllib3]\n"
+        "  - id: CVE-2020-1747\n"
+        "    reason: stale exception\n"
+        "    expires: 2020-01-01\n"
+    )
+    run = run_caulk(
+        "scan",
+        "--scanners",
+        "vuln",
+        "--fail-on",
+        "HIGH",
+        "--ignore-file",
+        ignore,
+        "-f",
+        "json",
+        DEMO,
+        cwd=repo_root,
+    )
+    assert run.code == 0, run
+    doc = run.json()
+    ignored = [v for v in doc["vulnerabilities"] if v.get("ignored")]
+    assert [v["id"] for v in ignored] == ["CVE-2023-43804"]
+    assert any("CVE-2020-1747 expired on 2020-01-01" in n for n in doc["notices"])
+
+    vex = tmp_path / "vex.json"
+    vex.write_text(
+        json.dumps(
+            {
+                "@context": "https://openvex.dev/ns/v0.2.0",
+                "@id": "https://example.com/vex/1",
+                "author": "sec team",
+                "timestamp": "2026-01-01T00:00:00Z",
+                "version": 1,
+                "statements": [
+                    {
+                        "vulnerability": {"name": "CVE-2023-43804"},
+                        "products": [{"@id": "pkg:pypi/urllib3@1.24.1"}],
+                        "status": "not_affected",
+                        "justification": "vulnerable_code_not_in_execute_path",
+                    }
+                ],
+            }
+        )
+    )
+    run = run_caulk(
+        "scan", "--scanners", "vuln", "--fail-on", "HIGH", "--vex", vex, DEMO, cwd=repo_root
+    )
+    assert run.code == 0, run
+
+
+def test_bad_inputs_are_one_line_with_exit_2(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("vulnerabilities:\n  - id: CVE-1\n")
+    for args in (
+        ("--ignore-file", bad, DEMO),
+        ("--scanners", "secrets", DEMO),
+        (f"oci:{tmp_path}/missing:latest",),
+    ):
+        run = run_caulk("scan", *args, cwd=repo_root)
+        assert run.code == 2, run
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("caulk: "), run
+        assert "Traceback" not in run.stderr
+
+
+@pytest.mark.images("bullseye")
+def test_end_of_life_distro(
+    run_caulk: Callable[..., CaulkRun], image_ref: Callable[..., str]
+) -> None:
+    # Debian 11's LTS ended on 2026-08-31
+    run = run_caulk(
+        "scan", "--scanners", "vuln", "--exit-on-eol", "-f", "json", image_ref("bullseye")
+    )
+    assert run.code == 1, run
+    doc = run.json()
+    assert doc["distro"]["id"] == "debian" and doc["distro"]["isEol"] is True
+    assert any("end of life" in n for n in doc["notices"])
+    assert len(doc["packages"]) > 80
