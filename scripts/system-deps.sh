@@ -2,7 +2,7 @@
 # Installs (as root) or names (otherwise) the Debian packages the test suite talks to:
 # the real registry, skopeo/umoci (peer tools), mmdebstrap (real test images), pigz/zstd (benchmarks).
 set -euo pipefail
-PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates)
+PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
