@@ -32,6 +32,7 @@ __all__ = [
     "dive_ci",
     "layer_floor",
     "machine",
+    "record_row",
     "run",
     "run_shell",
 ]
@@ -118,6 +119,19 @@ def dive_ci(docker_archive: Path, repeat: int = 3) -> DiveResult:
         wasted,
         wasted / user_size if user_size else 0.0,
     )
+
+
+def record_row(section: str, row: str) -> None:
+    """Insert `row` after the last table row of the RESULTS.md section whose heading starts with
+    `## {section}` (sections after it keep their own tables)."""
+    results = REPO / "bench" / "RESULTS.md"
+    lines = results.read_text().split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"## {section}"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    last = max(i for i in range(start, end) if lines[i].startswith("|"))
+    lines.insert(last + 1, row)
+    results.write_text("\n".join(lines))
+    print(f"recorded in bench/RESULTS.md ({section})")
 
 
 def machine() -> str:

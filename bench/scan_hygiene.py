@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, Run, best, dive_ci, layer_floor, machine, run
+from common import Run, best, dive_ci, layer_floor, machine, record_row, run
 
 IMAGE = "bookworm-tools"
 TARGET_RATIO = 1.5
@@ -115,9 +115,7 @@ def main() -> int:
 def _record(cells: dict[str, str]) -> None:
     columns = ("image", "floor", "cli", "ratio", "lib", "lib_ratio", "rss", "dive")
     row = " | ".join([machine(), "scan_hygiene", *(cells.get(c, "-") for c in columns)])
-    with open(REPO / "bench" / "RESULTS.md", "a") as fh:
-        fh.write(f"| {row} |\n")
-    print("recorded in bench/RESULTS.md")
+    record_row("scan_hygiene", f"| {row} |")
 
 
 if __name__ == "__main__":
