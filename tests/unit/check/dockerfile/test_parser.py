@@ -37,7 +37,8 @@ def test_spans_and_continuations_with_comments() -> None:
 
 def test_backtick_escape_directive_and_windows_paths() -> None:
     df = parse(
-        "# escape=`\n# syntax=docker/dockerfile:1\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+        "# escape=`\n# syntax=docker/dockerfile:1\n"
+        "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
         "RUN dir c:\\ `\n  && echo done\n"
     )
     assert df.escape == "`"
