@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from caulk import __version__
 from caulk.catalog import analyzers_for as catalog_analyzers
@@ -22,12 +23,13 @@ from caulk.fs.efficiency import compute_efficiency
 from caulk.fs.view import build_view
 from caulk.match.ignore import IgnoreFile, apply_ignores
 from caulk.match.interface import Vulnerability
-from caulk.match.matcher import match_inventory
-from caulk.match.vex import VexStatement, apply_vex
 from caulk.model import Finding, ScanResult, Target, Unknown
 from caulk.source import open_image
 from caulk.source.interface import Image, Platform
-from caulk.vulndb.interface import AdvisoryStore
+
+if TYPE_CHECKING:
+    from caulk.match.vex import VexStatement
+    from caulk.vulndb.interface import AdvisoryStore
 
 __all__ = ["ScanOptions", "scan_image", "target_of"]
 
@@ -93,6 +95,8 @@ def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
 def _vulnerabilities(
     inventory: Inventory, image_ids: frozenset[str], options: ScanOptions, today: datetime
 ) -> tuple[tuple[Vulnerability, ...], tuple[Unknown, ...], list[str]]:
+    from caulk.match.matcher import match_inventory
+    from caulk.match.vex import apply_vex
     from caulk.vulndb import load_store
 
     store = options.store or load_store()

@@ -7,6 +7,8 @@ anything else is an internal error (exit 3) whose traceback is shown only with `
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import sys
 import traceback
@@ -19,7 +21,39 @@ from caulk.errors import EXIT_BAD_INPUT, EXIT_OPERATIONAL, Error
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Command name -> module that defines it. Modules are imported only when their command runs (or
+# for `--help`), so `caulk scan` does not pay for the signing, registry or SBOM libraries.
+COMMAND_MODULES = {
+    "scan": "caulk.cli.scan",
+    "copy": "caulk.cli.copy",
+    "defang": "caulk.cli.defang",
+    "lint": "caulk.cli.lint",
+    "db": "caulk.cli.db",
+    "sbom": "caulk.cli.sbom",
+    "registry": "caulk.cli.registry_cmd",
+    "keygen": "caulk.cli.sign",
+    "sign": "caulk.cli.sign",
+    "verify": "caulk.cli.sign",
+    "attest": "caulk.cli.sign",
+    "verify-attestation": "caulk.cli.sign",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands register themselves when their module is imported on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = {n for n, m in COMMAND_MODULES.items() if importlib.util.find_spec(m)}
+        return sorted(set(super().list_commands(ctx)) | available)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="caulk")
 @click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
@@ -35,17 +69,7 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     )
 
 
-def _register_commands() -> None:
-    # Each import adds its commands to `cli`.
-    import caulk.cli.copy
-    import caulk.cli.db
-    import caulk.cli.lint
-    import caulk.cli.registry_cmd  # noqa: F401
-    from caulk.cli import defang, scan, sign  # noqa: F401
-
-
 def main(argv: list[str] | None = None) -> None:
-    _register_commands()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         # without standalone mode click returns ctx.exit()'s code instead of exiting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,13 +14,15 @@ from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
 from caulk.errors import EXIT_GATE, UsageError
 from caulk.match.ignore import IgnoreFile, load_ignore_file
-from caulk.match.vex import load_openvex
 from caulk.model import Severity
 from caulk.policy import gate
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
-from caulk.vulndb import load_store
+
+if TYPE_CHECKING:
+    from caulk.match.vex import VexStatement
+    from caulk.vulndb.interface import AdvisoryStore
 
 __all__ = ["scan"]
 
@@ -46,6 +49,18 @@ def _check_options(
         highest_user_wasted_percent=base.highest_user_wasted_percent,
         disabled_rules=base.disabled_rules | frozenset(disable),
     )
+
+
+def _load_store(path: Path) -> AdvisoryStore:
+    from caulk.vulndb import load_store
+
+    return load_store(path)
+
+
+def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
+    from caulk.match.vex import load_openvex
+
+    return tuple(statement for path in paths for statement in load_openvex(path))
 
 
 @cli.command()
@@ -124,10 +139,10 @@ def scan(
         checks=_check_options(dive_ci, allow_tool, allow_path, disable),
         hygiene="hygiene" in wanted,
         vulnerabilities="vuln" in wanted,
-        store=load_store(db) if db is not None and "vuln" in wanted else None,
+        store=_load_store(db) if db is not None and "vuln" in wanted else None,
         ignore_unfixed=ignore_unfixed,
         ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
-        vex=tuple(s for path in vex for s in load_openvex(path)),
+        vex=_load_vex(vex),
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from caulk.registry.client import RegistryClient
-from caulk.registry.credentials import CredentialStore
+if TYPE_CHECKING:
+    from caulk.registry.client import RegistryClient
 
 __all__ = ["RegistryOptions", "configure", "new_client", "options"]
 
@@ -42,6 +43,9 @@ def options() -> RegistryOptions:
 
 
 def new_client() -> RegistryClient:
+    from caulk.registry.client import RegistryClient
+    from caulk.registry.credentials import CredentialStore
+
     opts = _options
     return RegistryClient(
         credentials=CredentialStore(opts.docker_config),

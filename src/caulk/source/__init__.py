@@ -43,17 +43,22 @@ def transports() -> tuple[str, ...]:
     return tuple(sorted(_TRANSPORTS))
 
 
+def _open_registry(reference: str, rest: str, platform: Platform | None) -> Image:
+    from caulk.source.registry import open_registry  # imports the HTTP stack only when needed
+
+    return open_registry(reference, rest, platform)
+
+
 def _builtin() -> None:
     from caulk.source.docker_archive import open_docker_archive
     from caulk.source.oci import open_oci, open_oci_archive
-    from caulk.source.registry import open_registry
     from caulk.source.rootfs import open_rootfs
 
     _TRANSPORTS.setdefault("oci", open_oci)
     _TRANSPORTS.setdefault("oci-archive", open_oci_archive)
     _TRANSPORTS.setdefault("docker-archive", open_docker_archive)
     _TRANSPORTS.setdefault("dir", open_rootfs)
-    _TRANSPORTS.setdefault("registry", open_registry)
+    _TRANSPORTS.setdefault("registry", _open_registry)
 
 
 def open_image(reference: str, *, platform: Platform | None = None) -> Image:
