@@ -155,7 +155,10 @@ def follow_artifacts(
     out = []
     for artifact in sorted(artifacts, key=lambda a: (a.subject, a.kind, a.digest)):
         subject = by_digest.get(artifact.subject)
-        if subject is None:
+        if not artifact.subject:
+            action, priority = Action.KEEP, None
+            reason = f"untagged {artifact.kind} manifest whose subject is unknown"
+        elif subject is None:
             action, priority = Action.KEEP, None
             reason = f"{artifact.kind} of {artifact.subject[:19]}…, which is not an image here"
         elif subject.action is Action.EXPIRE:
