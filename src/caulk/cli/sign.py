@@ -8,23 +8,18 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import InputError, OperationalError, UsageError
-from caulk.signing.attest import attest_image, predicate_type_uri, verify_attestations
-from caulk.signing.interface import SignResult
-from caulk.signing.keys import (
-    generate_key_pair,
-    key_pair_from_private,
-    load_private_key,
-    load_public_key,
-)
-from caulk.signing.predicate import load_predicate, produce_predicate
-from caulk.signing.sign import sign_image, verify_image
+
+if TYPE_CHECKING:  # the signing stack (httpx, cryptography) loads only when a command runs
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from caulk.signing.interface import SignResult
 
 __all__ = ["attest", "keygen", "sign", "verify", "verify_attestation"]
 
@@ -64,12 +59,16 @@ def _read_file(path: Path, what: str) -> bytes:
 
 
 def _private_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    from caulk.signing.keys import load_private_key
+
     return load_private_key(
         _read_file(path, "key"), lambda: read_password(confirm=False), where=str(path)
     )
 
 
 def _public_key(path: Path) -> ec.EllipticCurvePublicKey:
+    from caulk.signing.keys import load_public_key
+
     return load_public_key(_read_file(path, "key"), where=str(path))
 
 
@@ -117,6 +116,8 @@ ANNOTATION_OPTION = click.option(
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> None:
     """Create an ECDSA P-256 key pair in cosign's format (PREFIX.key encrypted, PREFIX.pub)."""
+    from caulk.signing.keys import generate_key_pair, key_pair_from_private, load_private_key
+
     private_path = Path(f"{output_key_prefix}.key")
     public_path = Path(f"{output_key_prefix}.pub")
     for path in (private_path, public_path):
@@ -150,6 +151,8 @@ def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> Non
 @registry_options
 def sign(image: str, key: Path, annotation: tuple[str, ...], identity: str | None) -> None:
     """Sign IMAGE (registry reference or oci:DIR:tag) and store the signature as cosign does."""
+    from caulk.signing.sign import sign_image
+
     annotations = _annotations(annotation)
     result = sign_image(image, _private_key(key), annotations=annotations, identity=identity)
     _report(result, "signature")
@@ -163,6 +166,8 @@ def sign(image: str, key: Path, annotation: tuple[str, ...], identity: str | Non
 @registry_options
 def verify(image: str, key: Path, annotation: tuple[str, ...], identity: str | None) -> None:
     """Verify IMAGE's signatures with a public key; print the verified payloads (JSON)."""
+    from caulk.signing.sign import verify_image
+
     public = _public_key(key)
     result = verify_image(image, public, identity=identity, annotations=_annotations(annotation))
     click.echo(
@@ -196,6 +201,9 @@ def attest(
     identity: str | None,
 ) -> None:
     """Attach a signed in-toto attestation (DSSE) to IMAGE, as cosign attest does."""
+    from caulk.signing.attest import attest_image, predicate_type_uri
+    from caulk.signing.predicate import load_predicate, produce_predicate
+
     predicate_type = predicate_type_uri(kind)
     private = _private_key(key)
     body = load_predicate(predicate) if predicate else produce_predicate(predicate_type, image)
@@ -218,6 +226,8 @@ def attest(
 @registry_options
 def verify_attestation(image: str, key: Path, kind: str | None) -> None:
     """Verify IMAGE's attestations; print each verified DSSE envelope (one JSON per line)."""
+    from caulk.signing.attest import predicate_type_uri, verify_attestations
+
     public = _public_key(key)
     result = verify_attestations(image, public, predicate_type_uri(kind) if kind else None)
     click.echo(
