@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caulk.errors import UsageError
 from caulk.model import ScanResult
+from caulk.report.cyclonedx_vex import render_cyclonedx_vex
 from caulk.report.interface import Renderer
 from caulk.report.jsonout import render_json
 from caulk.report.sarif import render_sarif
@@ -15,6 +16,7 @@ FORMATS: dict[str, Renderer] = {
     "table": render_table,
     "json": render_json,
     "sarif": render_sarif,
+    "cyclonedx-vex": render_cyclonedx_vex,
 }
 
 

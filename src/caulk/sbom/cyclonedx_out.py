@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
@@ -23,6 +22,7 @@ from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output import make_outputter
 from cyclonedx.output.json import Json as JsonOutputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
+from cyclonedx.spdx import fixup_id, is_expression
 from packageurl import PackageURL
 
 from caulk.catalog.interface import Distro, Package
@@ -185,11 +185,20 @@ def _properties(pairs: Iterable[tuple[str, str]]) -> list[Property]:
 
 
 def _licenses(texts: tuple[str, ...]) -> list[License]:
-    factory = LicenseFactory()
-    made = [factory.make_from_string(text) for text in texts if text.strip()]
+    """SPDX ids as ids, one SPDX expression as an expression, anything else as a name."""
+    texts = tuple(t.strip() for t in texts if t.strip())
+    made: list[License] = []
+    for text in texts:
+        spdx = fixup_id(text)
+        if spdx is not None:
+            made.append(DisjunctiveLicense(id=spdx))
+        elif is_expression(text):
+            made.append(LicenseExpression(text))
+        else:
+            made.append(DisjunctiveLicense(name=text))
     if len(made) > 1 and any(isinstance(m, LicenseExpression) for m in made):
         # The schema allows either licenses or one expression: keep every text as a name.
-        return [DisjunctiveLicense(name=text) for text in texts if text.strip()]
+        return [DisjunctiveLicense(name=text) for text in texts]
     return made
 
 
