@@ -98,7 +98,14 @@ def lifecycle(
         facts = gather(client, host, repo, push_log=log)
         plan = make_plan(facts.images, facts.artifacts, policy, now)
         report = (
-            apply_plan(client, host, repo, plan, allow_untag_others=allow_untag_others)
+            apply_plan(
+                client,
+                host,
+                repo,
+                plan,
+                allow_untag_others=allow_untag_others,
+                held=facts.held_by_kept_indexes(plan),
+            )
             if do_apply
             else None
         )
@@ -208,6 +215,13 @@ def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> st
     if any(d.estimated for d in plan.decisions):
         lines.append("~ push time estimated from the image config 'created' (not in a push log)")
     lines.extend(f"note: {n}" for n in facts.notes)
+    held = facts.held_by_kept_indexes(plan)
+    lines.extend(
+        f"warning: {d.digest} expires but is listed by the kept index {held[d.digest]}; "
+        "--apply will not delete it"
+        for d in plan.expired
+        if d.digest in held
+    )
     if report is None:
         lines.append("preview only: nothing deleted (use --apply)")
     else:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,17 @@ class RepositoryFacts:
     images: tuple[ImageFacts, ...]
     artifacts: tuple[ArtifactFacts, ...]
     notes: tuple[str, ...] = ()  # what the user should know about the facts (untagged, estimates)
+    index_children: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (index digest, its manifests)
+
+    def held_by_kept_indexes(self, plan: Plan) -> dict[str, str]:
+        """digest -> a kept index listing it: deleting it would break that index."""
+        expired = {d.digest for d in plan.expired}
+        return {
+            child: index
+            for index, children in self.index_children
+            if index not in expired
+            for child in children
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,7 @@ def gather(
             subject, kind = parsed[0]  # type: ignore[misc]
             artifact_of[digest] = (subject, kind)
     children: set[str] = set()
+    index_children: list[tuple[str, tuple[str, ...]]] = []
     for digest, (doc, media_type) in docs.items():
         listed = [d["digest"] for d in _descriptors(doc, "manifests") if "digest" in d]
         if digest in artifact_of and artifact_of[digest][1] == "referrers":
@@ -189,6 +201,7 @@ def gather(
                 artifact_of.setdefault(ref, (artifact_of[digest][0], "referrer"))
         elif media_type in INDEX_TYPES or listed:
             children.update(listed)
+            index_children.append((digest, tuple(listed)))
     for digest in untagged:
         doc = docs[digest][0]
         subject = doc.get("subject")
@@ -221,7 +234,14 @@ def gather(
             f"{estimated} image(s) not in the push log: push time estimated from the image "
             "config 'created'"
         )
-    return RepositoryFacts(registry, repository, tuple(images), tuple(artifacts), tuple(notes))
+    return RepositoryFacts(
+        registry,
+        repository,
+        tuple(images),
+        tuple(artifacts),
+        tuple(notes),
+        tuple(index_children),
+    )
 
 
 def apply_plan(
@@ -231,6 +251,7 @@ def apply_plan(
     plan: Plan,
     *,
     allow_untag_others: bool = False,
+    held: Mapping[str, str] | None = None,
     on_delete: Callable[[Decision], None] | None = None,
 ) -> ApplyReport:
     """Delete the plan's expired manifests, oldest image first: its artifacts, then the image.
@@ -240,8 +261,10 @@ def apply_plan(
     Before deleting, the repository's tags are listed again: an expired image that now carries a
     tag the plan did not see is refused with its artifacts (deleting it would delete that tag)
     unless `allow_untag_others`. The first registry error stops the run; the report says what is
-    left.
+    left. An image listed by a kept image index (`held`: digest -> index, see
+    `RepositoryFacts.held_by_kept_indexes`) is refused too: deleting it would break the index.
     """
+    held = held or {}
     snap = _snapshot(client, registry, repository)
     artifacts: dict[str, list[Decision]] = {}
     for decision in plan.expired:
@@ -256,11 +279,15 @@ def apply_plan(
     for number, group in enumerate(groups):
         image = group[-1]
         extra = sorted(set(snap.by_digest.get(image.digest, ())) - set(image.tags))
-        if extra and not allow_untag_others:
+        why = ""
+        if image.digest in held:
+            why = f"listed by the kept image index {held[image.digest]}; deleting it would break it"
+        elif extra and not allow_untag_others:
             why = (
                 f"now also tagged {', '.join(extra)}, which the plan did not see; deleting it "
                 "would delete those tags (--allow-untag-others to accept)"
             )
+        if why:
             refused.append((image, why))
             refused.extend((a, "its image was not deleted, so it is kept") for a in group[:-1])
             continue

@@ -29,6 +29,7 @@ from tests.support.registry import RegistryServer, free_port
 pytestmark = pytest.mark.integration
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 DSSE = "application/vnd.dsse.envelope.v1+json"
 REPO = "team/app"
@@ -367,3 +368,63 @@ def test_bad_policy_is_exit_2_and_touches_nothing(
     usage = run_caulk("registry", "lifecycle", "--policy", policy, f"{registry.host}/team/app:1")
     assert usage.code == 2
     assert "without tag or digest" in usage.stderr
+
+
+def test_a_manifest_listed_by_a_kept_index_is_not_deleted(
+    env: tuple[RegistryServer, PushLog],
+) -> None:
+    registry, push_log = env
+    repo, host = "team/multi", registry.host
+    with _client(registry) as client:
+        amd64 = _push(client, host, repo, "multi-amd64", "amd64")
+        arm64_body = client.get_manifest(Reference(host, repo, None, amd64)).body.replace(
+            b'"amd64"', b'"amd64" '
+        )
+        arm64 = client.put_manifest(
+            Reference(host, repo, None, _digest(arm64_body)), arm64_body, OCI_MANIFEST
+        )
+        index = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_INDEX,
+                "manifests": [
+                    {"mediaType": OCI_MANIFEST, "digest": amd64, "size": 1},
+                    {"mediaType": OCI_MANIFEST, "digest": arm64, "size": 1},
+                ],
+            }
+        ).encode()
+        index_digest = client.put_manifest(Reference(host, repo, "multi"), index, OCI_INDEX)
+        deadline = time.monotonic() + 10
+        while not {amd64, arm64, index_digest} <= set(push_log.records(repo)):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        policy = parse_policy(
+            json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "selection": {
+                                "tagStatus": "tagged",
+                                "tagPatternList": ["multi-*"],
+                                "countType": "sinceImagePushed",
+                                "countUnit": "days",
+                                "countNumber": 1,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            )
+        )
+        facts = gather(client, host, repo, push_log=push_log)
+        assert {i.digest for i in facts.images} == {amd64, index_digest}  # arm64: part of the index
+        plan = make_plan(
+            facts.images, facts.artifacts, policy, dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        )
+        assert [d.digest for d in plan.expired] == [amd64]
+        held = facts.held_by_kept_indexes(plan)
+        report = apply_plan(client, host, repo, plan, allow_untag_others=True, held=held)
+        assert [d.digest for d, _ in report.refused] == [amd64]
+        assert index_digest in report.refused[0][1]
+        assert _exists(client, host, repo, amd64)
