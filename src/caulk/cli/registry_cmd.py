@@ -181,10 +181,17 @@ def _json(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> dic
     return doc
 
 
+def _short_tag(tag: str) -> str:
+    """cosign's `sha256-<64 hex>.sig` shortened for the table (the JSON keeps it whole)."""
+    if tag.startswith("sha256-") and len(tag) >= 71:
+        return f"{tag[:19]}…{tag[71:]}"
+    return tag
+
+
 def _row(d: Decision) -> list[str]:
     pushed = _when(d.pushed_at)
-    when = "unknown" if pushed is None else pushed[:16].replace("T", " ")
-    tags = ", ".join(d.tags) or "<untagged>"
+    when = "unknown" if pushed is None else pushed[:19].replace("T", " ")
+    tags = ", ".join(_short_tag(t) for t in d.tags) or "<untagged>"
     if d.kind != "image":
         tags = f"{tags} [{d.kind}]"
     return [
