@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the CASES table keeps one rule per line
 """Each rule: a Dockerfile that triggers it and one that does not (the fix)."""
 
 from __future__ import annotations

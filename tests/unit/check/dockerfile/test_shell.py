@@ -1,4 +1,4 @@
-"""Shell analysis: the tokenizer agrees with bashlex on real RUNs and handles what bashlex cannot."""
+"""Shell analysis: the tokenizer agrees with bashlex on real RUNs and reads what bashlex cannot."""
 
 from __future__ import annotations
 
