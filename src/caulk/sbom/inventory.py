@@ -142,7 +142,7 @@ def _os_distro(doc: SbomDocument, where: str, unknowns: list[Unknown]) -> Distro
     os_ = doc.operating_systems[0]
     like = tuple(v for _i, _k, v in sorted(os_.indexed(prop.DISTRO_ID_LIKE)))
     return Distro(
-        id=(os_.first(prop.DISTRO_ID) or os_.name).lower(),
+        id=distro_id(os_.first(prop.DISTRO_ID) or os_.name),
         version_id=os_.first(prop.DISTRO_VERSION_ID) or os_.version,
         codename=os_.first(prop.DISTRO_CODENAME),
         pretty_name=os_.first(prop.DISTRO_PRETTY_NAME) or os_.description,
@@ -231,25 +231,25 @@ def _locations(element: Element, layer_index: dict[str, int]) -> tuple[Location,
     locations = []
     for _index, found in sorted(fields.items()):
         layer_digest = found.get("layerID") or None
-        layer = found.get("layer", "")
+        layer_text = found.get("layer", "")
         locations.append(
             Location(
                 path=found.get("path") or None,
-                layer=int(layer) if layer.isdigit() else layer_index.get(layer_digest or ""),
+                layer=int(layer_text)
+                if layer_text.isdigit()
+                else layer_index.get(layer_digest or ""),
                 layer_digest=layer_digest,
             )
         )
     if not locations:
         digest = element.first(prop.TRIVY + "LayerDiffID") or None
-        path = element.first(prop.TRIVY + "FilePath") or (element.paths[0] if element.paths else "")
-        if path and not path.startswith("/"):
-            path = "/" + path  # trivy writes paths relative to the root
-        if path or digest:
-            locations.append(
-                Location(
-                    path=path or None, layer=layer_index.get(digest or ""), layer_digest=digest
-                )
-            )
+        layer = layer_index.get(digest or "")
+        paths = [element.first(prop.TRIVY + "FilePath"), *element.paths]
+        for path in dict.fromkeys(p for p in paths if p):
+            absolute = path if path.startswith("/") else "/" + path  # trivy's are relative
+            locations.append(Location(path=absolute, layer=layer, layer_digest=digest))
+        if not locations and digest:
+            locations.append(Location(layer=layer, layer_digest=digest))
     return tuple(locations) or (Location(field=element.pointer),)
 
 

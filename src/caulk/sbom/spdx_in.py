@@ -115,8 +115,8 @@ def _element(raw: dict[str, Any], pointer: str, extra: list[str], where: str) ->
     if source_info.startswith("built package from:"):
         hint = source_info.partition(":")[2].strip()
     elif source_info.startswith("acquired package info from") and ": " in source_info:
-        first = source_info.rsplit(": ", 1)[1].split(",")[0].strip()
-        paths = (first,) if first.startswith("/") else ()
+        listed = (p.strip() for p in source_info.rsplit(": ", 1)[1].split(","))
+        paths = tuple(p for p in listed if p.startswith("/"))
     license_ = as_str(raw.get("licenseDeclared"))
     if license_ in _NO_LICENSE:
         license_ = as_str(raw.get("licenseConcluded"))
