@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from caulk.catalog import os_release
+from caulk.catalog import dotnet, os_release, php, ruby, rust
 from caulk.catalog.apk import ApkCataloger
 from caulk.catalog.dpkg import DpkgCataloger
+from caulk.catalog.golang import GoCataloger
 from caulk.catalog.interface import Cataloger, Distro, Inventory, Package
+from caulk.catalog.java import JavaCataloger
 from caulk.catalog.npm import NpmCataloger
 from caulk.catalog.python import PythonCataloger
+from caulk.catalog.rpm import RpmCataloger
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Unknown
 
@@ -28,6 +31,13 @@ ALL_CATALOGERS: tuple[Cataloger, ...] = (
     ApkCataloger(),
     PythonCataloger(),
     NpmCataloger(),
+    RpmCataloger(),
+    GoCataloger(),
+    JavaCataloger(),
+    ruby.CATALOGER,
+    rust.CATALOGER,
+    php.CATALOGER,
+    dotnet.CATALOGER,
 )
 
 
