@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
-from xml.sax.saxutils import quoteattr
 
 from caulk import __version__
 from caulk.check.dockerfile.engine import LintResult
@@ -128,6 +126,8 @@ def _sarif(results: Sequence[LintResult], color: bool) -> str:
 
 
 def _checkstyle(results: Sequence[LintResult], color: bool) -> str:
+    from xml.sax.saxutils import quoteattr
+
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="4.3">']
     for r in results:
         out.append(f"  <file name={quoteattr(r.path)}>")
@@ -144,6 +144,8 @@ def _checkstyle(results: Sequence[LintResult], color: bool) -> str:
 
 
 def _codeclimate(results: Sequence[LintResult], color: bool) -> str:
+    import hashlib
+
     issues = []
     for r in results:
         for f in r.findings:

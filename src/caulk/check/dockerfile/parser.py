@@ -107,7 +107,7 @@ class _Parser:
         n = len(self.lines)
         while i < n:
             line = self.lines[i]
-            stripped = line.lstrip(" \t\ufeff")
+            stripped = line.lstrip()  # every kind of whitespace, \v and \f included
             if not stripped:
                 i += 1
                 continue
@@ -153,7 +153,8 @@ class _Parser:
     def _instruction(self, i: int, indent: int) -> int:
         first = self.lines[i]
         m = _KEYWORD_RE.match(first, indent)
-        assert m is not None
+        if m is None:  # unreachable: run() only calls with a non-blank line
+            return i + 1
         raw_kw = m.group(0)
         kw_end = m.end()
         start_line = i + 1
