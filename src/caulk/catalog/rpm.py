@@ -113,6 +113,11 @@ class RpmCataloger:
             )
             for reason in result.skipped:
                 yield Unknown(location, f"rpm header skipped: {reason}")
+            wal = view.get(path + "-wal") if path.endswith(".sqlite") else None
+            if wal is not None and wal.size:
+                yield Unknown(
+                    location, "rpm SQLite write-ahead log not read: packages may be missing"
+                )
             for header in result.headers:
                 yield Package(
                     name=header.name,

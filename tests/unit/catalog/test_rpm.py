@@ -236,6 +236,7 @@ def test_cataloger_purls_ecosystem_ownership_and_unknowns(fixture: RpmFixture) -
                 synth.file("/var/lib/rpm/rpmdb.sqlite", sqlite_bytes),
                 # an old-format database left beside it: rpm (and caulk) use the SQLite one
                 synth.file("/var/lib/rpm/Packages", b"stale"),
+                synth.file("/var/lib/rpm/rpmdb.sqlite-wal", b"uncheckpointed pages"),
             ]
         ),
         synth.tar(
@@ -267,8 +268,10 @@ def test_cataloger_purls_ecosystem_ownership_and_unknowns(fixture: RpmFixture) -
         "&upstream=caulk-hello-1.2.3-4.el9.src.rpm"
     )
     assert hello.licenses == ("MIT",)
-    assert len(unknowns) == 1 and "rpm header skipped" in unknowns[0].reason
-    assert unknowns[0].location.path == "/usr/lib/sysimage/rpm/Packages.db"
+    assert sorted((u.location.path, u.reason.split(":")[0]) for u in unknowns) == [
+        ("/usr/lib/sysimage/rpm/Packages.db", "rpm header skipped"),
+        ("/var/lib/rpm/rpmdb.sqlite", "rpm SQLite write-ahead log not read"),
+    ]
     # the stale Berkeley DB file is not the database rpm uses, but as a damaged file it is reported
     stale = [u for u in indexes[0].unknowns if u.location.path == "/var/lib/rpm/Packages"]
     assert len(stale) == 1 and "Berkeley DB" in stale[0].reason
