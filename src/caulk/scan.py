@@ -19,6 +19,7 @@ from caulk.catalog import build_inventory
 from caulk.catalog.interface import Inventory
 from caulk.check.image import ALL_CHECKS, analyzers_for, run_checks
 from caulk.check.image.interface import CheckOptions, ImageContext
+from caulk.fs.cache import LayerCache
 from caulk.fs.efficiency import compute_efficiency
 from caulk.fs.view import build_view
 from caulk.match.ignore import IgnoreFile, apply_ignores
@@ -53,6 +54,8 @@ class ScanOptions:
     ignore_unfixed: bool = False
     ignores: IgnoreFile = field(default_factory=IgnoreFile)
     vex: tuple[VexStatement, ...] = ()
+    # Per-layer index cache: True = the user's (`fs.cache`), False = none, or a given one.
+    cache: bool | LayerCache = True
 
 
 def target_of(image: Image, size: int = 0) -> Target:
@@ -131,7 +134,10 @@ def scan_image(
     notices: list[str] = []
     inventory: Inventory | None = None
     with open_image(reference, platform=options.platform) as image:
-        view = build_view(image, analyzers, workers=options.workers, progress=progress)
+        cache = options.cache if isinstance(options.cache, LayerCache) else None
+        if options.cache is True:
+            cache = LayerCache.open_default()
+        view = build_view(image, analyzers, workers=options.workers, progress=progress, cache=cache)
         efficiency = compute_efficiency(view)
         if checks:
             ctx = ImageContext(image, view, options.checks, efficiency)

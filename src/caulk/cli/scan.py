@@ -107,6 +107,11 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Advisory database (default: the imported one, else the embedded real subset).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every layer again instead of using the layer cache ($CAULK_CACHE_DIR/layers).",
+)
 @registry_options
 @click.pass_context
 def scan(
@@ -126,6 +131,7 @@ def scan(
     vex: tuple[Path, ...],
     exit_on_eol: bool,
     db: Path | None,
+    no_cache: bool,
 ) -> None:
     """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS, or a
     registry reference (HOST/REPO:TAG, registry:…) streamed without a daemon."""
@@ -143,6 +149,7 @@ def scan(
         ignore_unfixed=ignore_unfixed,
         ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
         vex=_load_vex(vex),
+        cache=not no_cache,
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import MappingProxyType
 
+from caulk.fs.cache import LayerCache
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex, Scope
 from caulk.fs.merge import MergeState, Removal, merge_layers, resolve_path
 from caulk.fs.paths import normalize
@@ -117,20 +118,29 @@ def build_view(
     *,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    cache: LayerCache | None = None,
 ) -> MergedView:
     """Index every layer of `image` once (up to `workers` layers at a time; decompression
     releases the GIL) and merge them. `progress(done, total)` is called after each layer
-    (counts of layers). The first error raised stops the scan (queued layers are cancelled)."""
+    (counts of layers). The first error raised stops the scan (queued layers are cancelled).
+    With a `cache`, a layer indexed before with the same analyzers is not opened at all; a layer
+    read now is stored once its diff_id has been verified (when its stream closes)."""
     layers = image.layers
     total = len(layers)
     done = 0
 
     def index_one(layer: Layer) -> LayerIndex:
+        key = cache.key(layer.index, layer.diff_id, analyzers) if cache is not None else None
+        if cache is not None and key is not None and (hit := cache.get(key)) is not None:
+            return hit
         where = f"{image.reference} layer {layer.index} ({layer.descriptor.digest})"
         with image.open_layer(layer) as stream:
-            return index_layer(
+            indexed = index_layer(
                 stream, index=layer.index, diff_id=layer.diff_id, analyzers=analyzers, where=where
             )
+        if cache is not None and key is not None:
+            cache.put(key, indexed)  # only now: leaving the block verified the diff_id
+        return indexed
 
     def report(layer: Layer) -> None:
         nonlocal done

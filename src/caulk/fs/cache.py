@@ -1,0 +1,467 @@
+"""The per-layer cache: `LayerIndex` values on disk, so a layer is read once per analyzer set.
+
+    cache = LayerCache.open_default()              # None when the directory is unusable
+    key = cache.key(layer.index, layer.diff_id, analyzers)
+    index = cache.get(key)                         # a LayerIndex, or None (never raises)
+    cache.put(key, index)                          # atomic; then evicts least recently used
+
+Why a directory of files, JSON and no pickle: docs/adr/0004-layer-cache.md. In short:
+- Key: diff_id (verified when the layer was first read), layer position, the sorted
+  `name@version<=max_size` of every analyzer, the entry format and a fingerprint of caulk's own
+  code (so an edited analyzer never serves stale results). The full key is stored in the entry and
+  compared on every read: an entry is never trusted for another key.
+- Entry: `MAGIC`, the SHA-256 of the payload, the payload (zlib-compressed JSON). A bad checksum,
+  magic, key or structure is a miss (logged); the fresh index then replaces the entry.
+- Values: JSON of plain values and caulk's own dataclasses and enums, rebuilt only from classes
+  already imported from `caulk.*` (reading an entry never runs code); a result of any other type
+  makes that layer uncacheable, not wrong.
+- Concurrency: writes go to a temp file and `os.replace` into place (readers see the old entry
+  or the new one, never a partial one); a hit touches the entry's mtime (LRU clock); eviction
+  deletes the oldest entries when the directory exceeds `max_bytes`, tolerating races.
+- The directory must be private (0700, owned by the user): anyone who can write it decides scan
+  results.
+
+`CAULK_CACHE_DIR` moves the cache root (entries in `<root>/layers`), `CAULK_LAYER_CACHE_SIZE` sets
+the bound (bytes, or with a K/M/G suffix; default 2 GiB).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import enum
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import stat
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from caulk.errors import UsageError
+from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FORMAT_VERSION",
+    "CacheKey",
+    "CacheStats",
+    "LayerCache",
+    "code_fingerprint",
+    "default_cache_dir",
+    "fingerprint_of",
+    "parse_size",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # bump when the entry layout or `index_layer`'s output changes meaning
+DEFAULT_MAX_BYTES = 2 << 30
+MAGIC = b"caulk-layer-cache\n"
+SUFFIX = ".lc"
+TMP_PREFIX = ".tmp-"
+STALE_TMP_SECONDS = 3600.0
+LOW_WATER = 0.8  # eviction frees down to this fraction of max_bytes
+
+# FileEntry rows: every field in declaration order, minus `layer` (the entry's own position).
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(FileEntry))
+_ROW_FIELDS = tuple(name for name in _ENTRY_FIELDS if name != "layer")
+_LAYER_AT = _ENTRY_FIELDS.index("layer")
+_row_of = attrgetter(*_ROW_FIELDS)
+_TYPE_AT = _ROW_FIELDS.index("type")
+_TYPES = {t.value: t for t in EntryType}
+
+
+def default_cache_dir() -> Path:
+    """`$CAULK_CACHE_DIR/layers`, else the user cache dir's `caulk/layers`."""
+    override = os.environ.get("CAULK_CACHE_DIR")
+    root = Path(override) if override else Path(platformdirs.user_cache_dir("caulk"))
+    return root / "layers"
+
+
+def parse_size(text: str) -> int:
+    """`2147483648`, `500M`, `2G`, `64KiB` (powers of 1024) -> bytes. Raises UsageError."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if found is None:
+        raise UsageError(f"invalid cache size {text!r} (expected e.g. 2G, 500M, 1048576)")
+    scale = 1 << (10 * " KMGT".index(found.group(2).upper() or " "))
+    return int(float(found.group(1)) * scale)
+
+
+def fingerprint_of(root: Path) -> str:
+    """SHA-256 over the relative paths and contents of the `*.py` files under `root`."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The fingerprint of caulk's own sources, once per process: any code change (an analyzer
+    edited without a version bump included) starts a fresh cache; the same release never does,
+    wherever and whenever it is installed."""
+    return fingerprint_of(Path(__file__).resolve().parent.parent)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    diff_id: str
+    layer: int  # position in the image: entries and unknowns carry it
+    analyzers: tuple[str, ...]  # sorted "name@version<=max_size"
+    code: str  # code_fingerprint()
+    format: int = FORMAT_VERSION
+
+    def document(self) -> dict[str, object]:
+        return {
+            "diff_id": self.diff_id,
+            "layer": self.layer,
+            "analyzers": list(self.analyzers),
+            "code": self.code,
+            "format": self.format,
+        }
+
+    @property
+    def digest(self) -> str:
+        canonical = json.dumps(self.document(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+    rejected: int = 0  # entries that failed the integrity or key check
+    uncacheable: int = 0  # layers whose results hold values the codec does not take
+    evicted: int = 0
+
+
+class _CorruptEntryError(Exception):
+    """An entry failed a check; the message says which."""
+
+
+# --- values <-> JSON ------------------------------------------------------------------------------
+
+
+def _class_path(cls: type) -> str:
+    module = cls.__module__
+    if module != "caulk" and not module.startswith("caulk."):
+        raise TypeError(f"{module}.{cls.__qualname__} is not a caulk type")
+    return f"{module}:{cls.__qualname__}"
+
+
+def _encode(value: object) -> Any:
+    """Tagged JSON: every JSON list starts with a tag, so tuples, sets and dataclasses survive."""
+    kind = type(value)
+    if isinstance(value, enum.Enum):
+        return ["e", _class_path(kind), _encode(value.value)]
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is tuple:
+        return ["t", *map(_encode, value)]  # type: ignore[call-overload]
+    if kind is list:
+        return ["l", *map(_encode, value)]  # type: ignore[call-overload]
+    if kind is dict:
+        return ["d", *(_encode(x) for item in value.items() for x in item)]  # type: ignore[attr-defined]
+    if kind in (frozenset, set):
+        return ["f" if kind is frozenset else "s", *map(_encode, value)]  # type: ignore[call-overload]
+    if kind is bytes:
+        return ["b", base64.b64encode(value).decode()]  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(value):
+        fields = {
+            f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        }
+        return ["c", _class_path(kind), fields]
+    raise TypeError(f"cannot cache a {kind.__module__}.{kind.__qualname__}")
+
+
+@functools.lru_cache(maxsize=512)
+def _resolve(path: str) -> type:
+    """A dataclass or enum of an already imported caulk module; nothing is imported here."""
+    module_name, _, qualname = path.partition(":")
+    if module_name != "caulk" and not module_name.startswith("caulk."):
+        raise _CorruptEntryError(f"type {path!r} is not caulk's")
+    obj: object = sys.modules.get(module_name)
+    if obj is None:
+        raise _CorruptEntryError(f"type {path!r}: module not loaded")
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if isinstance(obj, type) and (dataclasses.is_dataclass(obj) or issubclass(obj, enum.Enum)):
+        return obj
+    raise _CorruptEntryError(f"type {path!r} is not a caulk dataclass or enum")
+
+
+def _decode(value: Any) -> object:
+    if isinstance(value, list):
+        tag, rest = value[0], value[1:]
+        if tag == "t":
+            return tuple(map(_decode, rest))
+        if tag == "l":
+            return list(map(_decode, rest))
+        if tag == "d":
+            items = list(map(_decode, rest))
+            return dict(zip(items[::2], items[1::2], strict=True))
+        if tag == "f":
+            return frozenset(map(_decode, rest))
+        if tag == "s":
+            return set(map(_decode, rest))
+        if tag == "b":
+            return base64.b64decode(rest[0], validate=True)
+        if tag == "e":
+            return _resolve(rest[0])(_decode(rest[1]))
+        if tag == "c":
+            cls, fields = _resolve(rest[0]), rest[1]
+            if not dataclasses.is_dataclass(cls) or not isinstance(fields, dict):
+                raise _CorruptEntryError(f"bad dataclass value for {rest[0]!r}")
+            return cls(**{name: _decode(v) for name, v in fields.items()})
+        raise _CorruptEntryError(f"unknown value tag {tag!r}")
+    if isinstance(value, dict):
+        raise _CorruptEntryError("untagged object")
+    return value
+
+
+def _encode_index(li: LayerIndex) -> dict[str, object]:
+    rows = []
+    for entry in li.entries:
+        row = list(_row_of(entry))
+        row[_TYPE_AT] = row[_TYPE_AT].value
+        rows.append(row)
+    results = {
+        name: {path: _encode(value) for path, value in per_path.items()}
+        for name, per_path in (li.results or {}).items()
+    }
+    return {
+        "index": li.index,
+        "diff_id": li.diff_id,
+        "tar_size": li.tar_size,
+        "entries": rows,
+        "whiteouts": list(li.whiteouts),
+        "opaque_dirs": list(li.opaque_dirs),
+        "results": results if li.results is not None else None,
+        "unknowns": _encode(li.unknowns),
+    }
+
+
+def _decode_index(doc: Mapping[str, Any]) -> LayerIndex:
+    index = doc["index"]
+    entries = []
+    for row in doc["entries"]:
+        if len(row) != len(_ROW_FIELDS):
+            raise _CorruptEntryError("entry row of the wrong length")
+        row[_TYPE_AT] = _TYPES[row[_TYPE_AT]]
+        row.insert(_LAYER_AT, index)
+        entries.append(FileEntry(*row))
+    results = doc["results"]
+    unknowns = _decode(doc["unknowns"])
+    if not isinstance(unknowns, tuple):
+        raise _CorruptEntryError("unknowns are not a tuple")
+    return LayerIndex(
+        index=index,
+        diff_id=doc["diff_id"],
+        entries=tuple(entries),
+        whiteouts=tuple(doc["whiteouts"]),
+        opaque_dirs=tuple(doc["opaque_dirs"]),
+        tar_size=doc["tar_size"],
+        results=None
+        if results is None
+        else {
+            name: {path: _decode(value) for path, value in per_path.items()}
+            for name, per_path in results.items()
+        },
+        unknowns=unknowns,
+    )
+
+
+def _seal(key: CacheKey, li: LayerIndex) -> bytes:
+    doc = {"key": key.document(), "layer": _encode_index(li)}
+    payload = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 1)
+    return MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def _unseal(key: CacheKey, blob: bytes) -> LayerIndex:
+    head = len(MAGIC) + 65
+    if not blob.startswith(MAGIC) or len(blob) < head or blob[head - 1 : head] != b"\n":
+        raise _CorruptEntryError("not a cache entry (bad header)")
+    payload = blob[head:]
+    if hashlib.sha256(payload).hexdigest().encode() != blob[len(MAGIC) : head - 1]:
+        raise _CorruptEntryError("checksum mismatch")
+    try:
+        doc = json.loads(zlib.decompress(payload))
+        if doc["key"] != key.document():
+            raise _CorruptEntryError("entry belongs to another key")
+        li = _decode_index(doc["layer"])
+    except _CorruptEntryError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error) as exc:
+        raise _CorruptEntryError(f"undecodable ({type(exc).__name__}: {exc})") from None
+    if li.diff_id != key.diff_id or li.index != key.layer:
+        raise _CorruptEntryError("entry describes another layer")
+    return li
+
+
+# --- the store ------------------------------------------------------------------------------------
+
+
+class LayerCache:
+    """A private directory of entries, bounded by `max_bytes` (least recently used go first)."""
+
+    def __init__(self, directory: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+        _prepare_private_dir(directory)
+
+    @classmethod
+    def open_default(cls) -> LayerCache | None:
+        """The user's cache (`CAULK_CACHE_DIR`, `CAULK_LAYER_CACHE_SIZE`), or None with a warning
+        when its directory cannot be made private."""
+        size = os.environ.get("CAULK_LAYER_CACHE_SIZE")
+        max_bytes = parse_size(size) if size else DEFAULT_MAX_BYTES
+        directory = default_cache_dir()
+        try:
+            return cls(directory, max_bytes=max_bytes)
+        except OSError as exc:
+            log.warning("%s: layer cache disabled: %s", directory, exc)
+            return None
+
+    def key(self, layer: int, diff_id: str, analyzers: Iterable[FileAnalyzer]) -> CacheKey:
+        names = sorted(f"{a.name}@{a.version}<={a.max_size}" for a in analyzers)
+        return CacheKey(diff_id, layer, tuple(names), code_fingerprint())
+
+    def path_of(self, key: CacheKey) -> Path:
+        return self.directory / f"{key.digest}{SUFFIX}"
+
+    def get(self, key: CacheKey) -> LayerIndex | None:
+        path = self.path_of(key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            self._count("misses")
+            return None
+        except OSError as exc:
+            log.warning("%s: layer cache entry unreadable (%s); reading the layer", path, exc)
+            self._count("misses")
+            return None
+        try:
+            li = _unseal(key, blob)
+        except _CorruptEntryError as exc:
+            log.warning("%s: layer cache entry rejected (%s); reading the layer", path, exc)
+            self._count("rejected")
+            self._count("misses")
+            return None
+        with contextlib.suppress(OSError):  # evicted meanwhile: the value read is still good
+            os.utime(path)  # the LRU clock
+        self._count("hits")
+        log.debug("layer cache hit: layer %d %s", key.layer, key.diff_id)
+        return li
+
+    def put(self, key: CacheKey, li: LayerIndex) -> bool:
+        """Store `li` under `key` (atomically); False when it was not stored."""
+        try:
+            blob = _seal(key, li)
+        except TypeError as exc:
+            log.debug("layer %d %s not cached: %s", key.layer, key.diff_id, exc)
+            self._count("uncacheable")
+            return False
+        if len(blob) > self.max_bytes:
+            return False
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=TMP_PREFIX, suffix=SUFFIX)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                Path(tmp).replace(self.path_of(key))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("%s: layer cache not written (%s)", self.directory, exc)
+            return False
+        self._count("writes")
+        self.evict()
+        return True
+
+    def evict(self) -> int:
+        """Delete least recently used entries until the directory holds at most LOW_WATER of
+        `max_bytes` (only when it holds more than `max_bytes`); stale temp files go too. Entries
+        another process removes meanwhile are skipped. Returns how many entries were deleted."""
+        found: list[tuple[int, int, str]] = []
+        total = 0
+        now = time.time()
+        try:
+            scan = list(os.scandir(self.directory))
+        except OSError as exc:
+            log.warning("%s: layer cache not listed (%s)", self.directory, exc)
+            return 0
+        for item in scan:
+            try:
+                st = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if item.name.startswith(TMP_PREFIX):
+                if now - st.st_mtime > STALE_TMP_SECONDS:
+                    _unlink(item.path)  # left by a crashed writer
+                else:
+                    total += st.st_size
+            elif item.name.endswith(SUFFIX) and stat.S_ISREG(st.st_mode):
+                found.append((st.st_mtime_ns, st.st_size, item.path))
+                total += st.st_size
+        if total <= self.max_bytes:
+            return 0
+        deleted = 0
+        for _mtime, size, path in sorted(found):
+            if total <= self.max_bytes * LOW_WATER:
+                break
+            if _unlink(path):
+                deleted += 1
+            total -= size
+        self._count("evicted", deleted)
+        log.debug("layer cache: evicted %d entries, %d bytes remain", deleted, total)
+        return deleted
+
+    def clear(self) -> int:
+        count = 0
+        for path in self.directory.glob(f"*{SUFFIX}"):
+            count += _unlink(str(path))
+        return count
+
+    def _count(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self.stats, what, getattr(self.stats, what) + n)
+
+
+def _unlink(path: str) -> bool:
+    try:
+        Path(path).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _prepare_private_dir(directory: Path) -> None:
+    """Create `directory` 0700; refuse (OSError) one another user owns; tighten our own."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = directory.stat()
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(f"{directory} is not a directory")
+    if st.st_uid != os.geteuid():
+        raise PermissionError(f"{directory} belongs to uid {st.st_uid}, not to this user")
+    if st.st_mode & 0o077:
+        directory.chmod(0o700)
