@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,21 +48,41 @@ class Run:
     stdout: bytes
 
 
-def run(cmd: Sequence[str | os.PathLike[str]], *, check: bool = True) -> Run:
-    """Run `cmd` and measure it alone: `wait4` gives this child's own rusage, not the session's."""
+# GNU time: Linux carries a process's peak RSS over `exec`, so a child started straight from this
+# (possibly large) Python process would report at least our own peak; `time` is a small process
+# between us and the command, and reports the command's own peak (`%M`, KiB).
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Run:
+    """Run `cmd` and measure it alone: its own peak RSS (through GNU time when installed, else
+    `wait4`, which may include this process's peak). `env` adds to this process's environment."""
     argv = [os.fspath(c) for c in cmd]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    child_env = {**os.environ, **env} if env else None
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as rss,
+    ):
+        wrapped = [GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *argv] if GNU_TIME else argv
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        proc = subprocess.Popen(wrapped, stdout=out, stderr=err, env=child_env)
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read().decode(errors="replace")
+        reported = rss.read().split()
+    max_rss = int(reported[-1]) if GNU_TIME and reported else usage.ru_maxrss
     if check and proc.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} exited {proc.returncode}: {stderr.strip()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss, proc.returncode, stdout)
+    return Run(seconds, max_rss, proc.returncode, stdout)
 
 
 def run_shell(script: str, *, check: bool = True) -> Run:
