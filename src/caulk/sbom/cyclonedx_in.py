@@ -16,7 +16,8 @@ _GROUPING = frozenset(
 
 
 def parse_cyclonedx(data: dict[str, Any], where: str) -> SbomDocument:
-    metadata = data.get("metadata") or {}
+    metadata = data.get("metadata")
+    metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise InputError("malformed SBOM: metadata is not an object", where=where)
     root = metadata.get("component")
