@@ -1,6 +1,7 @@
 """npm packages: every `node_modules/**/package.json` (each nested copy is its own package, at its
 own path) and `package-lock.json` entries (lockfile v1-v3) whose installed copy is not in the
-image."""
+image. Copies installed by an OS package (Debian's node-* packages) are reported as that package.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer
 from caulk.catalog.interface import Distro, Package
+from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Location, Unknown
 
@@ -95,8 +97,9 @@ class NpmCataloger:
     analyzers: tuple[FileAnalyzer, ...] = (PACKAGE_JSON, LOCKFILE)
 
     def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+        owned = os_owned_files(view)
         for entry, result in view.results(PACKAGE_JSON.name):
-            if not isinstance(result, tuple):
+            if not isinstance(result, tuple) or entry.path in owned:
                 continue
             name, version = result
             location = Location(

@@ -1,6 +1,6 @@
 """Python distributions: `*.dist-info/METADATA` and `*.egg-info` (file or PKG-INFO) in any
 `site-packages` or Debian `dist-packages` directory. Names are matched in PEP 503 form; files that
-a dpkg package owns are reported as that OS package, not again as PyPI packages."""
+an OS package (dpkg, apk, rpm) owns are reported as that OS package, not again as PyPI packages."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from email.parser import BytesHeaderParser
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer
-from caulk.catalog.dpkg import owned_files
 from caulk.catalog.interface import Distro, Package
+from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Location, Unknown
 
@@ -58,7 +58,7 @@ class PythonCataloger:
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
     def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
-        owned = owned_files(view)
+        owned = os_owned_files(view)
         for entry, result in view.results(ANALYZER.name):
             if not isinstance(result, tuple) or _owned(entry.path, owned):
                 continue

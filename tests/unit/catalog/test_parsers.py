@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from caulk.catalog import ALL_CATALOGERS, analyzers_for, build_inventory
 from caulk.catalog.apk import parse_installed
 from caulk.catalog.dpkg import parse_status
 from caulk.catalog.npm import parse_lockfile, parse_package_json
 from caulk.catalog.python import normalize_name, parse_metadata
+from caulk.fs.view import view_from_layers
+from tests.support import synth
+from tests.unit.fs.helpers import index
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "catalog"
 
@@ -80,3 +85,32 @@ def test_npm_package_json_and_lockfiles() -> None:
         ("node_modules/a", "a", "1.0.0"),
         ("node_modules/a/node_modules/minimist", "minimist", "0.0.8"),
     )
+
+
+def test_language_packages_owned_by_an_os_package_are_reported_once() -> None:
+    metadata = b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n\n"
+    site = "/usr/lib/python3/dist-packages"
+    layer = synth.tar(
+        [
+            synth.file(
+                "/var/lib/dpkg/status",
+                b"Package: python3-yaml\nStatus: install ok "
+                b"installed\nVersion: 6.0-3\nSource: pyyaml\nArchitecture: amd64\n\n",
+            ),
+            synth.file(
+                "/var/lib/dpkg/info/python3-yaml.list",
+                f"{site}/PyYAML-6.0.dist-info\n{site}/PyYAML-6.0.dist-info/METADATA\n".encode(),
+            ),
+            synth.file(f"{site}/PyYAML-6.0.dist-info/METADATA", metadata),
+            synth.file(
+                "/usr/local/lib/python3.11/site-packages/PyYAML-5.1.dist-info/METADATA",
+                metadata.replace(b"6.0", b"5.1"),
+            ),
+        ]
+    )
+    view = view_from_layers([index(layer, 0, analyzers_for(ALL_CATALOGERS))])
+    packages = build_inventory(view, date(2026, 1, 1)).packages
+    assert sorted((p.type, p.name, p.version) for p in packages) == [
+        ("deb", "python3-yaml", "6.0-3"),
+        ("pypi", "PyYAML", "5.1"),  # pip-installed copy, not owned by dpkg
+    ]
