@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from caulk import __version__
@@ -54,6 +55,7 @@ class ScanOptions:
     ignore_unfixed: bool = False
     ignores: IgnoreFile = field(default_factory=IgnoreFile)
     vex: tuple[VexStatement, ...] = ()
+    dockerfile: Path | None = None  # lint it and merge its findings into the report
     # Per-layer index cache: True = the user's (`fs.cache`), False = none, or a given one.
     cache: bool | LayerCache = True
 
@@ -115,6 +117,17 @@ def _vulnerabilities(
     return vulns, matched.unknowns, _notices(inventory, store)
 
 
+def _lint(path: Path) -> tuple[tuple[Finding, ...], tuple[Unknown, ...]]:
+    """Lint the Dockerfile the image was built from, with the `.caulk.yaml`/`.hadolint.yaml`
+    found beside it."""
+    from caulk.check.dockerfile import LintConfig, lint_path
+    from caulk.check.dockerfile.config import find_config, load_config
+
+    config_path = find_config(path.parent)
+    result = lint_path(path, config=load_config(config_path) if config_path else LintConfig())
+    return result.findings, result.unknowns
+
+
 def scan_image(
     reference: str,
     options: ScanOptions | None = None,
@@ -149,6 +162,10 @@ def scan_image(
             unknowns = (*inventory.unknowns, *match_unknowns)
         target = target_of(image, sum(layer.tar_size for layer in view.layers))
         view_unknowns = view.unknowns()
+    if options.dockerfile is not None:
+        lint_findings, lint_unknowns = _lint(options.dockerfile)
+        findings = (*findings, *lint_findings)
+        unknowns = (*unknowns, *lint_unknowns)
     vulns, findings, expired = apply_ignores(options.ignores, vulns, findings, now.date())
     log.debug("scanned %s: %d findings, %d vulnerabilities", reference, len(findings), len(vulns))
     return ScanResult(

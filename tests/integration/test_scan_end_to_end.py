@@ -122,3 +122,26 @@ def test_end_of_life_distro(
     assert doc["distro"]["id"] == "debian" and doc["distro"]["isEol"] is True
     assert any("end of life" in n for n in doc["notices"])
     assert len(doc["packages"]) > 80
+
+
+def test_dockerfile_findings_merge_into_the_image_report(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:latest\nRUN apt-get update && apt-get install -y curl\n")
+    run = run_caulk(
+        "scan",
+        "--scanners",
+        "hygiene",
+        "--dockerfile",
+        dockerfile,
+        "-f",
+        "json",
+        DEMO,
+        cwd=repo_root,
+    )
+    assert run.code == 0, run
+    lint = [f for f in run.json()["findings"] if f["ruleId"].startswith("CK-DF-")]
+    assert {"CK-DF-011", "CK-DF-020"} <= {f["ruleId"] for f in lint}
+    assert all(f["location"]["path"] == str(dockerfile) for f in lint)
+    assert any(f["ruleId"].startswith("CK-IMG-") for f in run.json()["findings"])

@@ -103,6 +103,11 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 )
 @click.option("--exit-on-eol", is_flag=True, help="Exit 1 when the distro is end of life.")
 @click.option(
+    "--dockerfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Lint the Dockerfile the image came from and merge its findings.",
+)
+@click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Advisory database (default: the imported one, else the embedded real subset).",
@@ -130,6 +135,7 @@ def scan(
     ignore_file: Path | None,
     vex: tuple[Path, ...],
     exit_on_eol: bool,
+    dockerfile: Path | None,
     db: Path | None,
     no_cache: bool,
 ) -> None:
@@ -150,6 +156,7 @@ def scan(
         ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
         vex=_load_vex(vex),
         cache=not no_cache,
+        dockerfile=dockerfile,
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)
