@@ -1,6 +1,6 @@
 """Sign + verify latency, cosign-compatible signatures, against openssl as the floor.
 
-    .venv/bin/python bench/sign_verify.py [--repeat N]
+    .venv/bin/python bench/sign_verify.py [--repeat N] [--record]
 
 Measured in one run (best of N, wall-clock):
 - the floor: `openssl dgst -sha256 -sign` + `-verify` of the same payload (two processes);
@@ -8,6 +8,7 @@ Measured in one run (best of N, wall-clock):
   layout and on the real local registry (distribution 2.8);
 - caulk CLI end to end (`caulk sign` / `caulk verify` against the registry: interpreter start,
   key decryption, HTTP round trips).
+`--record` appends a row to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine
+from bench.common import machine, record_row
 from tests.support import synth
 from tests.support.registry import RegistryServer
 
@@ -42,8 +43,9 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (best kept)")
+    parser.add_argument("--record", action="store_true", help="append a row to bench/RESULTS.md")
     args = parser.parse_args()
     repeat = args.repeat
     with tempfile.TemporaryDirectory(prefix="caulk-bench-sign-") as tmp_name:
@@ -177,6 +179,13 @@ def main() -> int:
     for label, seconds, ratio in rows:
         extra = f"  ({ratio:.2f}x floor)" if ratio is not None else ""
         print(f"{label:<42}: {seconds * 1000:8.1f} ms{extra}")
+    if args.record:
+        cells = []  # ms, each followed by its ratio to the floor when it has one
+        for _label, seconds, ratio in rows:
+            cells.append(f"{seconds * 1000:.1f}")
+            if ratio is not None:
+                cells.append(f"{ratio:.2f}x")
+        record_row("sign_verify", "| " + " | ".join([machine(), *cells]) + " |")
     return 0
 
 
