@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.license import DisjunctiveLicense, License, LicenseExpression
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output import make_outputter
@@ -89,15 +90,22 @@ def build_bom(result: ScanResult) -> BomParts:
             ),
         ),
     )
-    top: list[Component] = []
+    # Built directly: Bom.register_dependency scans the whole list on every call (quadratic).
+    os_refs = {str(c.bom_ref) for c in os_children}
+    top = [c for ref, c in by_ref.items() if os_component is None or ref not in os_refs]
+    graph = []
     if os_component is not None:
-        bom.register_dependency(os_component, os_children)
-        top.append(os_component)
-    top += [c for c in by_ref.values() if os_component is None or c not in os_children]
-    bom.register_dependency(image, top)
-    for component in by_ref.values():
-        bom.register_dependency(component, ())
+        graph.append(_depends(os_component, os_children))
+        top.insert(0, os_component)
+    graph.append(_depends(image, top))
+    bom.dependencies = graph
     return BomParts(bom=bom, image=image, by_ref=by_ref)
+
+
+def _depends(component: Component, children: list[Component]) -> Dependency:
+    return Dependency(
+        ref=component.bom_ref, dependencies=[Dependency(ref=c.bom_ref) for c in children]
+    )
 
 
 def serialize(bom: Bom, result: ScanResult, serial: uuid.UUID | None) -> bytes:
