@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from caulk.fs.interface import EntryType, FileEntry
+from caulk.fs.interface import EntryType, FileEntry, LayerView
+from caulk.model import Location
 
-__all__ = ["ContentAnalyzer", "exact_paths"]
+__all__ = ["ContentAnalyzer", "exact_paths", "location_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,16 @@ class ContentAnalyzer:
 def exact_paths(*paths: str) -> Callable[[str], bool]:
     wanted = frozenset(paths)
     return wanted.__contains__
+
+
+def location_of(
+    view: LayerView, entry: FileEntry, *, path: str | None = None, field: str | None = None
+) -> Location:
+    """Where a package was found: the file (or `path` inside it), its layer and the layer's
+    diff_id, and an optional `field` (a nested archive, a lockfile key)."""
+    return Location(
+        path=path or entry.path,
+        layer=entry.layer,
+        layer_digest=view.layers[entry.layer].diff_id,
+        field=field,
+    )

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer, exact_paths
+from caulk.catalog.analyzer import ContentAnalyzer, exact_paths, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["ApkCataloger", "ApkRecord", "parse_installed"]
 
@@ -75,9 +75,7 @@ class ApkCataloger:
         for entry, result in view.results(ANALYZER.name):
             if not isinstance(result, tuple):
                 continue
-            location = Location(
-                path=entry.path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
-            )
+            location = location_of(view, entry)
             for record in result:
                 qualifiers = {"arch": record.arch} if record.arch else {}
                 if distro is not None and distro.version_id:

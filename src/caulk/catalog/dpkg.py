@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["DpkgCataloger", "DpkgRecord", "owned_files", "parse_status"]
 
@@ -126,9 +126,7 @@ class DpkgCataloger:
         for entry, result in view.results(STATUS_ANALYZER.name):
             if not isinstance(result, tuple):
                 continue
-            location = Location(
-                path=entry.path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
-            )
+            location = location_of(view, entry)
             for record in result:
                 if not isinstance(record, DpkgRecord) or not record.installed:
                     continue

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from packageurl import PackageURL
 
+from caulk.catalog.analyzer import location_of
 from caulk.catalog.elf import is_elf
 from caulk.catalog.gobuildinfo import GoBuildInfo, GoModule, parse_modinfo, read_buildinfo
 from caulk.catalog.interface import Distro, Package
@@ -94,9 +95,7 @@ class GoCataloger:
             if entry.path in owned:
                 log.debug("%s: Go binary of an OS package, skipped", entry.path)
                 continue
-            location = Location(
-                path=entry.path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
-            )
+            location = location_of(view, entry)
             yield from self._packages(info, location)
 
     def _packages(self, info: GoBuildInfo, location: Location) -> Iterable[Package]:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["JavaArtifact", "JavaCataloger", "parse_archive"]
 
@@ -187,12 +187,7 @@ class JavaCataloger:
             for artifact in artifacts:
                 if not isinstance(artifact, JavaArtifact):
                     continue
-                location = Location(
-                    path=entry.path,
-                    layer=entry.layer,
-                    layer_digest=view.layers[entry.layer].diff_id,
-                    field=artifact.nested or None,
-                )
+                location = location_of(view, entry, field=artifact.nested or None)
                 group = artifact.group
                 yield Package(
                     name=f"{group}:{artifact.artifact}" if group else artifact.artifact,

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["Found", "LanguageFileCataloger"]
 
@@ -55,14 +55,7 @@ class LanguageFileCataloger:
                     type=self.type,
                     ecosystem=self.ecosystem,
                     purl=self.purl(record),
-                    locations=(
-                        Location(
-                            path=entry.path,
-                            layer=entry.layer,
-                            layer_digest=view.layers[entry.layer].diff_id,
-                            field=record.field or None,
-                        ),
-                    ),
+                    locations=(location_of(view, entry, field=record.field or None),),
                     licenses=record.licenses,
                     found_by=self.name,
                 )

@@ -12,7 +12,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
@@ -102,9 +102,7 @@ class NpmCataloger:
             if not isinstance(result, tuple) or entry.path in owned:
                 continue
             name, version = result
-            location = Location(
-                path=entry.path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
-            )
+            location = location_of(view, entry)
             yield self._package(name, version, location)
         for entry, result in view.results(LOCKFILE.name):
             if not isinstance(result, tuple):
@@ -113,12 +111,7 @@ class NpmCataloger:
             for install_path, name, version in result:
                 if view.get(f"{base}/{install_path}/package.json") is not None:
                     continue  # the installed copy is catalogued itself
-                location = Location(
-                    path=entry.path,
-                    layer=entry.layer,
-                    layer_digest=view.layers[entry.layer].diff_id,
-                    field=install_path,
-                )
+                location = location_of(view, entry, field=install_path)
                 yield self._package(name, version, location)
 
     def _package(self, name: str, version: str, location: Location) -> Package:

@@ -10,11 +10,11 @@ from email.parser import BytesHeaderParser
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["PythonCataloger", "normalize_name", "parse_metadata"]
 
@@ -71,12 +71,6 @@ class PythonCataloger:
                 purl=PackageURL(
                     type="pypi", name=normalize_name(name), version=version
                 ).to_string(),
-                locations=(
-                    Location(
-                        path=entry.path,
-                        layer=entry.layer,
-                        layer_digest=view.layers[entry.layer].diff_id,
-                    ),
-                ),
+                locations=(location_of(view, entry),),
                 found_by=self.name,
             )

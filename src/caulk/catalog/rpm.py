@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, location_of
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.rpmdb import RpmHeader, parse_header, read_bdb, read_ndb, read_sqlite
 from caulk.fs.interface import FileAnalyzer, LayerView
-from caulk.model import Location, Unknown
+from caulk.model import Unknown
 
 __all__ = ["RpmCataloger", "RpmDatabase", "owned_files", "parse_rpmdb", "purl"]
 
@@ -108,9 +108,7 @@ class RpmCataloger:
             entry = view.get(path)
             if entry is None or not isinstance(result, RpmDatabase):
                 continue
-            location = Location(
-                path=path, layer=entry.layer, layer_digest=view.layers[entry.layer].diff_id
-            )
+            location = location_of(view, entry, path=path)
             for reason in result.skipped:
                 yield Unknown(location, f"rpm header skipped: {reason}")
             wal = view.get(path + "-wal") if path.endswith(".sqlite") else None
