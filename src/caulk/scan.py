@@ -128,23 +128,26 @@ def _lint(path: Path) -> tuple[tuple[Finding, ...], tuple[Unknown, ...]]:
     return result.findings, result.unknowns
 
 
-def scan_image(
-    reference: str,
-    options: ScanOptions | None = None,
-    *,
-    clock: Callable[[], datetime] = _utc_now,
-    progress: Progress | None = None,
-) -> ScanResult:
-    options = options or ScanOptions()
-    now = clock()
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What reading the target gave: the image's own findings and its inventory."""
+
+    target: Target
+    findings: tuple[Finding, ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    efficiency: object | None = None
+    inventory: Inventory | None = None
+    image_ids: frozenset[str] = frozenset()
+
+
+def _read_image(
+    reference: str, options: ScanOptions, now: datetime, progress: Progress | None
+) -> _Read:
     checks = ALL_CHECKS if options.hygiene else ()
     analyzers = analyzers_for(checks) if checks else ()
     if options.vulnerabilities:
         analyzers = (*analyzers, *catalog_analyzers())
     findings: tuple[Finding, ...] = ()
-    vulns: tuple[Vulnerability, ...] = ()
-    unknowns: tuple[Unknown, ...] = ()
-    notices: list[str] = []
     inventory: Inventory | None = None
     with open_image(reference, platform=options.platform) as image:
         cache = options.cache if isinstance(options.cache, LayerCache) else None
@@ -157,11 +160,47 @@ def scan_image(
             findings = tuple(run_checks(ctx, checks))
         if options.vulnerabilities:
             inventory = build_inventory(view, now.date())
-            image_ids = frozenset({image.digest, image.config_descriptor.digest})
-            vulns, match_unknowns, notices = _vulnerabilities(inventory, image_ids, options, now)
-            unknowns = (*inventory.unknowns, *match_unknowns)
-        target = target_of(image, sum(layer.tar_size for layer in view.layers))
-        view_unknowns = view.unknowns()
+        return _Read(
+            target=target_of(image, sum(layer.tar_size for layer in view.layers)),
+            findings=findings,
+            unknowns=(*view.unknowns(), *(inventory.unknowns if inventory else ())),
+            efficiency=efficiency,
+            inventory=inventory,
+            image_ids=frozenset({image.digest, image.config_descriptor.digest}),
+        )
+
+
+def _read_sbom(path: str) -> _Read:
+    """`sbom:FILE`: a stored CycloneDX/SPDX SBOM re-matched without reading the image."""
+    from caulk.sbom import read_sbom
+
+    inventory, target = read_sbom(path)
+    ids = frozenset(d for d in (target.digest, target.config_digest) if d)
+    return _Read(target=target, unknowns=inventory.unknowns, inventory=inventory, image_ids=ids)
+
+
+def scan_image(
+    reference: str,
+    options: ScanOptions | None = None,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan an image reference (any transport, see `caulk.source`) or `sbom:FILE`."""
+    options = options or ScanOptions()
+    now = clock()
+    if reference.startswith("sbom:"):
+        read = _read_sbom(reference.removeprefix("sbom:"))
+    else:
+        read = _read_image(reference, options, now, progress)
+    findings, unknowns = read.findings, read.unknowns
+    vulns: tuple[Vulnerability, ...] = ()
+    notices: list[str] = []
+    if options.vulnerabilities and read.inventory is not None:
+        vulns, match_unknowns, notices = _vulnerabilities(
+            read.inventory, read.image_ids, options, now
+        )
+        unknowns = (*unknowns, *match_unknowns)
     if options.dockerfile is not None:
         lint_findings, lint_unknowns = _lint(options.dockerfile)
         findings = (*findings, *lint_findings)
@@ -169,14 +208,14 @@ def scan_image(
     vulns, findings, expired = apply_ignores(options.ignores, vulns, findings, now.date())
     log.debug("scanned %s: %d findings, %d vulnerabilities", reference, len(findings), len(vulns))
     return ScanResult(
-        target=target,
+        target=read.target,
         findings=findings,
-        unknowns=(*view_unknowns, *unknowns),
-        efficiency=efficiency,
+        unknowns=unknowns,
+        efficiency=read.efficiency,
         scanned_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         caulk_version=__version__,
-        distro=inventory.distro if inventory else None,
-        packages=inventory.packages if inventory else None,
+        distro=read.inventory.distro if read.inventory else None,
+        packages=read.inventory.packages if read.inventory else None,
         vulnerabilities=vulns,
         notices=(*notices, *expired),
     )

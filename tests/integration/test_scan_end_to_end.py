@@ -145,3 +145,25 @@ def test_dockerfile_findings_merge_into_the_image_report(
     assert {"CK-DF-011", "CK-DF-020"} <= {f["ruleId"] for f in lint}
     assert all(f["location"]["path"] == str(dockerfile) for f in lint)
     assert any(f["ruleId"].startswith("CK-IMG-") for f in run.json()["findings"])
+
+
+def test_sbom_is_stored_and_rematched_without_the_image(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    image_scan = run_caulk("scan", "--scanners", "vuln", "-f", "json", DEMO, cwd=repo_root).json()
+    for fmt in ("cyclonedx-json", "spdx-json"):
+        sbom = tmp_path / f"demo.{fmt}"
+        made = run_caulk("sbom", DEMO, "--format", fmt, "-o", sbom, cwd=repo_root)
+        assert made.code == 0, made
+        assert sbom.stat().st_mode & 0o044  # readable like any report, not 0600
+        run = run_caulk("scan", "-f", "json", f"sbom:{sbom}", cwd=repo_root)
+        assert run.code == 0, run
+        doc = run.json()
+        assert doc["target"]["digest"] == image_scan["target"]["digest"]
+
+        def key(v: dict[str, object]) -> tuple[object, ...]:
+            return (v["id"], v["package"]["name"], v.get("fixedVersion"))  # type: ignore[index]
+
+        assert sorted(map(key, doc["vulnerabilities"])) == sorted(
+            map(key, image_scan["vulnerabilities"])
+        )

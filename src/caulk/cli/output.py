@@ -31,10 +31,17 @@ def write_output(data: bytes, path: Path | None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        Path(tmp).chmod(0o666 & ~_umask())  # mkstemp's 0600 is not what a report file should be
         Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 @contextmanager

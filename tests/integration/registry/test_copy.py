@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from caulk.errors import ImageFormatError
 from caulk.registry.client import RegistryClient
-from caulk.registry.options import RegistryOptions, configure, options
 from caulk.registry.reference import Reference
 from caulk.sink import draft_from_image, write_image
 from caulk.source import open_image
@@ -19,15 +17,6 @@ from tests.support import synth
 from tests.support.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
-    with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
-        before = options()
-        configure(RegistryOptions(insecure=frozenset({server.host})))
-        yield server
-        configure(before)
 
 
 def _layout(tmp_path: Path, name: str, **faults: object) -> tuple[Path, synth.SynthImage]:

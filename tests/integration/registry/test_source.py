@@ -4,28 +4,17 @@ by caulk without touching the disk."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from caulk.errors import ImageFormatError
-from caulk.registry.options import RegistryOptions, configure, options
 from caulk.source import open_image
 from caulk.source.interface import Platform
 from tests.support import synth
 from tests.support.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
-    with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
-        before = options()
-        configure(RegistryOptions(insecure=frozenset({server.host})))
-        yield server
-        configure(before)
 
 
 def _skopeo_push(src: str, dest: str, *extra: str) -> None:
