@@ -50,7 +50,8 @@ class ScanOptions:
     checks: CheckOptions = field(default_factory=CheckOptions)
     workers: int = 2
     hygiene: bool = True
-    vulnerabilities: bool = True
+    vulnerabilities: bool = True  # catalog packages and match them
+    match: bool = True  # False: catalog only (SBOM generation), no advisory lookups
     store: AdvisoryStore | None = None  # None: `vulndb.load_store()` (user DB, else embedded)
     ignore_unfixed: bool = False
     ignores: IgnoreFile = field(default_factory=IgnoreFile)
@@ -196,7 +197,7 @@ def scan_image(
     findings, unknowns = read.findings, read.unknowns
     vulns: tuple[Vulnerability, ...] = ()
     notices: list[str] = []
-    if options.vulnerabilities and read.inventory is not None:
+    if options.vulnerabilities and options.match and read.inventory is not None:
         vulns, match_unknowns, notices = _vulnerabilities(
             read.inventory, read.image_ids, options, now
         )

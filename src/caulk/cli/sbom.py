@@ -44,7 +44,9 @@ def sbom(
 ) -> None:
     """Write the SBOM of IMAGE (any reference `caulk scan` takes): every package with its purl,
     locations and layers, and the distro. Read it back with `caulk scan sbom:FILE`."""
-    options = ScanOptions(platform=Platform.parse(platform) if platform else None, hygiene=False)
+    options = ScanOptions(
+        platform=Platform.parse(platform) if platform else None, hygiene=False, match=False
+    )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)
     write_output(WRITERS[fmt](result), output)
