@@ -7,6 +7,8 @@ rebuild. Secrets are *test* material generated deterministically (fixed seeds), 
 Images:
 - `bookworm`, `bullseye`, `trixie`: mmdebstrap minbase, one layer.
 - `bookworm-tools`: bookworm + curl, ca-certificates, netcat-openbsd, python3 in one layer (~50 MB).
+- `bookworm-pip-npm`: bookworm + python3, python3-pip, npm in one layer (the vulnerability scan
+  benchmark adds old PyPI and npm packages on top, see bench/scan_vulns.py).
 - `bookworm-layers`: the bookworm base layer + 4 layers with setuid copies, a hardlink, secrets,
   real whiteouts, overwrites, an opaque directory, apt leftovers and a world-writable dir.
 - `bookworm-umoci-insert`: bookworm + one layer written by `umoci insert` (no tar trailer).
@@ -265,6 +267,13 @@ _RECIPES: tuple[Recipe, ...] = (
         include=("curl", "ca-certificates", "netcat-openbsd", "python3"),
         env=_PATH,
         description="Debian 12 minbase + curl, netcat, python3 (one layer, ~50 MB gz)",
+    ),
+    Recipe(
+        "bookworm-pip-npm",
+        suite="bookworm",
+        include=("python3", "python3-pip", "npm"),
+        env=_PATH,
+        description="Debian 12 minbase + python3, pip, npm (Debian's nodejs and node-* packages)",
     ),
     Recipe(
         "bookworm-layers",

@@ -32,6 +32,8 @@ class MergedView:
         self._state: MergeState = merge_layers(self._layers)
         self._by_index = {li.index: li for li in self._layers}
         self._layer_entries: dict[int, dict[str, FileEntry]] = {}
+        self._visible: dict[str, list[tuple[FileEntry, object]]] = {}  # analyzer -> results
+        self._position: dict[str, int] | None = None
 
     @property
     def layers(self) -> tuple[LayerIndex, ...]:
@@ -73,15 +75,44 @@ class MergedView:
         self, analyzer: str, scope: Scope = "squashed"
     ) -> Iterator[tuple[FileEntry, object]]:
         if scope == "squashed":
-            for path, entry in self._state.entries.items():
-                if entry.type is not EntryType.FILE:
-                    continue
-                per_path = self._results_of(entry.layer, analyzer)
-                if per_path:
-                    key = self._state.origin.get(path, path)
-                    if key in per_path:
-                        yield entry, per_path[key]
-            return
+            found = self._visible.get(analyzer)
+            if found is None:
+                found = self._visible[analyzer] = self._visible_results(analyzer)
+            return iter(found)
+        return self._all_results(analyzer)
+
+    def _visible_results(self, analyzer: str) -> list[tuple[FileEntry, object]]:
+        """Results of files visible in the final filesystem, in `squashed()` order. Walks only the
+        layers' results (not every visible path), then keeps a result when the visible file at
+        its path (or at a path written through an in-image symlink) is the one that layer wrote."""
+        entries, origin = self._state.entries, self._state.origin
+        aliases: dict[str, list[str]] = {}
+        for real, written in origin.items():
+            aliases.setdefault(written, []).append(real)
+        found: list[tuple[FileEntry, object]] = []
+        for li in self._layers:
+            per_path = li.results.get(analyzer) if li.results else None
+            for key, value in (per_path or {}).items():
+                for path in (key, *aliases.get(key, ())):
+                    entry = entries.get(path)
+                    if (
+                        entry is not None
+                        and entry.type is EntryType.FILE
+                        and entry.layer == li.index
+                        and origin.get(path, path) == key
+                    ):
+                        found.append((entry, value))
+        if len(found) > 1:
+            position = self._positions()
+            found.sort(key=lambda item: position[item[0].path])
+        return found
+
+    def _positions(self) -> dict[str, int]:
+        if self._position is None:
+            self._position = {path: i for i, path in enumerate(self._state.entries)}
+        return self._position
+
+    def _all_results(self, analyzer: str) -> Iterator[tuple[FileEntry, object]]:
         for li in self._layers:
             per_path = self._results_of(li.index, analyzer)
             if not per_path:

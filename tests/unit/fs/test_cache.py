@@ -467,3 +467,51 @@ def test_fingerprint_follows_source_contents_not_places_or_times(tmp_path: Path)
     (two / "fs" / "walk.py").write_text("VERSION = 1\n")
     assert cache_mod.fingerprint_of(one) != cache_mod.fingerprint_of(two)
     assert code_fingerprint() is code_fingerprint()  # once per process
+
+
+# --- view.results() over cached layers: same answers as the plain walk over squashed() ------------
+
+
+class _Text:
+    name, version, max_size = "text", "1", 1 << 20
+
+    def wants(self, entry: FileEntry) -> bool:
+        return True
+
+    def analyze(self, entry: FileEntry, data: bytes) -> object | None:
+        return data.decode()
+
+
+def _reference_results(view: MergedView, analyzer: str) -> list[tuple[FileEntry, object]]:
+    """The definition: every visible file whose writing layer has a result under its name."""
+    found = []
+    by_index = {li.index: li for li in view.layers}
+    for path, entry in view.squashed().items():
+        if entry.type is not EntryType.FILE:
+            continue
+        per_path = (by_index[entry.layer].results or {}).get(analyzer, {})
+        key = view._state.origin.get(path, path)
+        if key in per_path:
+            found.append((entry, per_path[key]))
+    return found
+
+
+def test_visible_results_equal_the_plain_walk(demo: Path, cache: LayerCache) -> None:
+    f, d, s, wh = synth.file, synth.dir, synth.symlink, synth.whiteout
+    tars = [
+        synth.tar([d("/real/etc"), s("/etc", "real/etc"), f("/a", b"0"), f("/b", b"0")]),
+        synth.tar([f("/etc/x", b"through a symlink"), f("/a", b"1"), wh("/b"), f("/c", b"1")]),
+        synth.tar([s("/a", "c"), f("/real/etc/y", b"2"), f("/etc/x", b"again")]),
+    ]
+    synthetic = MergedView([index(t, i, [_Text()]) for i, t in enumerate(tars)])
+    assert [(e.path, r) for e, r in synthetic.results("text")] == [
+        (e.path, r) for e, r in _reference_results(synthetic, "text")
+    ]
+    assert synthetic.result("text", "/real/etc/x") == "again"
+    view_of(demo, cache)
+    for view in (view_of(demo, None), view_of(demo, cache)):
+        for analyzer in ANALYZERS:
+            expected = _reference_results(view, analyzer.name)
+            assert list(view.results(analyzer.name)) == expected
+            assert list(view.results(analyzer.name)) == expected  # memoised: same again
+    assert cache.stats.hits == 3
