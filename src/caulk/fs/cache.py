@@ -12,9 +12,9 @@ Why a directory of files, JSON and no pickle: docs/adr/0004-layer-cache.md. In s
   compared on every read: an entry is never trusted for another key.
 - Entry: `MAGIC`, the SHA-256 of the payload, the payload (zlib-compressed JSON). A bad checksum,
   magic, key or structure is a miss (logged); the fresh index then replaces the entry.
-- Values: JSON of plain values and caulk's own dataclasses and enums, rebuilt only from classes
-  already imported from `caulk.*` (reading an entry never runs code); a result of any other type
-  makes that layer uncacheable, not wrong.
+- Values: JSON of plain values and caulk's own dataclasses and enums, rebuilt only as dataclasses
+  or enums defined in `caulk.*` modules (reading an entry runs no code but caulk's own); a result
+  of any other type makes that layer uncacheable, not wrong.
 - Concurrency: writes go to a temp file and `os.replace` into place (readers see the old entry
   or the new one, never a partial one); a hit touches the entry's mtime (LRU clock); eviction
   deletes the oldest entries when the directory exceeds `max_bytes`, tolerating races.
@@ -33,12 +33,13 @@ import dataclasses
 import enum
 import functools
 import hashlib
+import importlib
+import itertools
 import json
 import logging
 import os
 import re
 import stat
-import sys
 import tempfile
 import threading
 import time
@@ -191,29 +192,42 @@ def _encode(value: object) -> Any:
     raise TypeError(f"cannot cache a {kind.__module__}.{kind.__qualname__}")
 
 
+_MODULE = re.compile(r"caulk(\.[a-z_][a-z0-9_]*)*")
+
+
 @functools.lru_cache(maxsize=512)
 def _resolve(path: str) -> type:
-    """A dataclass or enum of an already imported caulk module; nothing is imported here."""
+    """A dataclass or enum defined in a caulk module (imported if a result's type lives in a
+    module the analyzers import lazily; caulk's modules only define things when imported)."""
     module_name, _, qualname = path.partition(":")
-    if module_name != "caulk" and not module_name.startswith("caulk."):
+    if _MODULE.fullmatch(module_name) is None:
         raise _CorruptEntryError(f"type {path!r} is not caulk's")
-    obj: object = sys.modules.get(module_name)
-    if obj is None:
-        raise _CorruptEntryError(f"type {path!r}: module not loaded")
+    try:
+        obj: object = importlib.import_module(module_name)
+    except ImportError:
+        raise _CorruptEntryError(f"type {path!r}: no such module") from None
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
-    if isinstance(obj, type) and (dataclasses.is_dataclass(obj) or issubclass(obj, enum.Enum)):
+    if (
+        isinstance(obj, type)
+        and getattr(obj, "__module__", None) == module_name
+        and (dataclasses.is_dataclass(obj) or issubclass(obj, enum.Enum))
+    ):
         return obj
     raise _CorruptEntryError(f"type {path!r} is not a caulk dataclass or enum")
+
+
+def _flat(values: list[Any]) -> bool:
+    return not any(isinstance(v, list | dict) for v in values)
 
 
 def _decode(value: Any) -> object:
     if isinstance(value, list):
         tag, rest = value[0], value[1:]
-        if tag == "t":
-            return tuple(map(_decode, rest))
+        if tag == "t":  # flat tuples (dpkg file lists: thousands of paths) skip the calls
+            return tuple(rest) if _flat(rest) else tuple(map(_decode, rest))
         if tag == "l":
-            return list(map(_decode, rest))
+            return rest if _flat(rest) else list(map(_decode, rest))
         if tag == "d":
             items = list(map(_decode, rest))
             return dict(zip(items[::2], items[1::2], strict=True))
@@ -237,11 +251,12 @@ def _decode(value: Any) -> object:
 
 
 def _encode_index(li: LayerIndex) -> dict[str, object]:
-    rows = []
-    for entry in li.entries:
-        row = list(_row_of(entry))
-        row[_TYPE_AT] = row[_TYPE_AT].value
-        rows.append(row)
+    columns: list[list[Any]] = [
+        list(column) for column in zip(*map(_row_of, li.entries), strict=True)
+    ]
+    if not columns:
+        columns = [[] for _ in _ROW_FIELDS]
+    columns[_TYPE_AT] = [t.value for t in columns[_TYPE_AT]]
     results = {
         name: {path: _encode(value) for path, value in per_path.items()}
         for name, per_path in (li.results or {}).items()
@@ -250,7 +265,7 @@ def _encode_index(li: LayerIndex) -> dict[str, object]:
         "index": li.index,
         "diff_id": li.diff_id,
         "tar_size": li.tar_size,
-        "entries": rows,
+        "entries": columns,  # one list per FileEntry field but `layer`
         "whiteouts": list(li.whiteouts),
         "opaque_dirs": list(li.opaque_dirs),
         "results": results if li.results is not None else None,
@@ -260,13 +275,12 @@ def _encode_index(li: LayerIndex) -> dict[str, object]:
 
 def _decode_index(doc: Mapping[str, Any]) -> LayerIndex:
     index = doc["index"]
-    entries = []
-    for row in doc["entries"]:
-        if len(row) != len(_ROW_FIELDS):
-            raise _CorruptEntryError("entry row of the wrong length")
-        row[_TYPE_AT] = _TYPES[row[_TYPE_AT]]
-        row.insert(_LAYER_AT, index)
-        entries.append(FileEntry(*row))
+    columns = list(doc["entries"])
+    if len(columns) != len(_ROW_FIELDS) or len({len(c) for c in columns}) > 1:
+        raise _CorruptEntryError("entry columns of the wrong shape")
+    columns[_TYPE_AT] = [_TYPES[t] for t in columns[_TYPE_AT]]
+    columns.insert(_LAYER_AT, itertools.repeat(index))
+    entries = tuple(map(FileEntry, *columns))
     results = doc["results"]
     unknowns = _decode(doc["unknowns"])
     if not isinstance(unknowns, tuple):

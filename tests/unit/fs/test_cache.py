@@ -179,6 +179,7 @@ def test_values_of_every_supported_kind_round_trip(cache: LayerCache) -> None:
     value = {
         "tuple": (1, 2.5, None, True, "x\udcff"),  # surrogate-escaped names stay exact
         "list": [b"\x00\xff", frozenset({"a"}), {3, 4}],
+        "flat": (["a", 1], ("b", None)),
         7: {("k", 1): Severity.HIGH},
         "unknown": Unknown(Location(path="/p", layer=0), "why"),
         "entry": FileEntry("/a", EntryType.SYMLINK, 0o777, 0, 0, 0, 0, "b"),
@@ -255,23 +256,23 @@ def test_entry_of_another_key_is_never_trusted(cache: LayerCache) -> None:
     "value",
     [
         ["c", "os:system", {}],  # not caulk's
-        ["c", "caulk.no_such_module:X", {}],  # never imported by reading the cache
+        ["c", "caulk.no_such_module:X", {}],  # no such module
         ["c", "caulk.model:Location.__init__", {}],  # not a dataclass
+        ["c", "caulk.scan:Location", {}],  # only by the name of its defining module
+        ["c", "caulk.model.__builtins__:X", {}],  # not a module name
+        ["e", "caulk.model:Severity", 99],  # no such member
         ["z", 1],  # unknown tag
         {"raw": "object"},  # untagged
         ["c", "caulk.model:Unknown", {"nope": 1}],  # wrong fields
     ],
 )
-def test_forged_values_are_rejected_without_importing_anything(
-    value: Any, cache: LayerCache
-) -> None:
+def test_forged_values_are_rejected(value: Any, cache: LayerCache) -> None:
     key, li = _real_layer(cache)
     cache.put(key, li)
     doc = json.loads(zlib.decompress(cache.path_of(key).read_bytes()[len(MAGIC) + 65 :]))
     doc["layer"]["unknowns"] = ["t", value]
     _forge(cache, key, doc)
     assert cache.get(key) is None and cache.stats.rejected == 1
-    assert "caulk.no_such_module" not in __import__("sys").modules
 
 
 def test_key_covers_analyzers_position_and_code(cache: LayerCache) -> None:
