@@ -81,9 +81,10 @@ LOW_WATER = 0.8  # eviction frees down to this fraction of max_bytes
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(FileEntry))
 _ROW_FIELDS = tuple(name for name in _ENTRY_FIELDS if name != "layer")
 _LAYER_AT = _ENTRY_FIELDS.index("layer")
-_row_of = attrgetter(*_ROW_FIELDS)
 _TYPE_AT = _ROW_FIELDS.index("type")
 _TYPES = {t.value: t for t in EntryType}
+_TYPE_VALUES = {t: t.value for t in EntryType}
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def default_cache_dir() -> Path:
@@ -175,6 +176,8 @@ def _encode(value: object) -> Any:
     if value is None or kind in (str, int, float, bool):
         return value
     if kind is tuple:
+        if all(type(v) in _SCALARS for v in value):  # type: ignore[attr-defined]
+            return ["t", *value]  # type: ignore[misc]  # flat: dpkg file lists, thousands long
         return ["t", *map(_encode, value)]  # type: ignore[call-overload]
     if kind is list:
         return ["l", *map(_encode, value)]  # type: ignore[call-overload]
@@ -251,12 +254,8 @@ def _decode(value: Any) -> object:
 
 
 def _encode_index(li: LayerIndex) -> dict[str, object]:
-    columns: list[list[Any]] = [
-        list(column) for column in zip(*map(_row_of, li.entries), strict=True)
-    ]
-    if not columns:
-        columns = [[] for _ in _ROW_FIELDS]
-    columns[_TYPE_AT] = [t.value for t in columns[_TYPE_AT]]
+    columns = [list(map(attrgetter(name), li.entries)) for name in _ROW_FIELDS]
+    columns[_TYPE_AT] = list(map(_TYPE_VALUES.__getitem__, columns[_TYPE_AT]))
     results = {
         name: {path: _encode(value) for path, value in per_path.items()}
         for name, per_path in (li.results or {}).items()
