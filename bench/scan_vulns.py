@@ -163,17 +163,16 @@ def ensure_bench_image() -> Path:
 
 
 def _cli(ref: str, db: Path, cache_root: Path, repeat: int, *, fresh: bool) -> tuple[Run, dict]:
-    """Best of `repeat` CLI scans; `fresh` empties the cache before each one. (`env` execs the
-    interpreter, so the timed process and its RSS are caulk's.)"""
+    """Best of `repeat` CLI scans; `fresh` empties the cache before each one."""
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "scan.json"
-        cmd = ["env", f"CAULK_CACHE_DIR={cache_root}", sys.executable, "-m", "caulk.cli.main"]
+        cmd = [sys.executable, "-m", "caulk.cli.main"]
         cmd += ["-q", "scan", "-f", "json", "-o", str(out), "--db", str(db), ref]
         for _ in range(repeat):
             if fresh:
                 shutil.rmtree(cache_root, ignore_errors=True)
-            runs.append(run(cmd, check=False))
+            runs.append(run(cmd, check=False, env={"CAULK_CACHE_DIR": str(cache_root)}))
             if runs[-1].returncode not in (0, 1) or not out.exists():
                 raise RuntimeError(f"caulk scan failed: exit {runs[-1].returncode}")
         report = json.loads(out.read_text())
