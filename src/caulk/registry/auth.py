@@ -9,6 +9,7 @@ import base64
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -54,8 +55,8 @@ class _Token:
 class TokenCache:
     """Bearer tokens per (registry, service, scope); refreshed 30 s before expiry."""
 
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
+    def __init__(self, http: Callable[[], httpx.Client]) -> None:
+        self._http = http  # made on first use
         self._tokens: dict[tuple[str, str, str], _Token] = {}
         self._lock = threading.Lock()
 
@@ -89,14 +90,14 @@ class TokenCache:
                     "scope": " ".join(scopes),
                     "client_id": "caulk",
                 }
-                response = self._http.post(challenge.realm, data=data)
+                response = self._http().post(challenge.realm, data=data)
             else:
                 params: list[tuple[str, str | int | float | bool | None]] = [
                     ("service", challenge.service)
                 ]
                 params += [("scope", s) for s in scopes]
                 headers = {} if creds.empty else {"Authorization": basic_header(creds)}
-                response = self._http.get(challenge.realm, params=params, headers=headers)
+                response = self._http().get(challenge.realm, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise RegistryError(
                 f"token request failed: {type(exc).__name__}", where=registry

@@ -105,22 +105,40 @@ class RegistryClient:
         self._backoff = backoff
         self._sleep = sleep
         self._manifest_deadline = manifest_deadline
-        timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        verify: bool | ssl.SSLContext = (
-            ssl.create_default_context(cafile=ca_file) if ca_file else True
-        )
-        kwargs: dict[str, object] = {"timeout": timeouts, "follow_redirects": False}
-        if transport is not None:
-            kwargs["transport"] = transport
-        self._http = httpx.Client(verify=verify, **kwargs)  # type: ignore[arg-type]
-        self._http_noverify = httpx.Client(verify=False, **kwargs)  # type: ignore[arg-type]  # noqa: S501
-        self._tokens = TokenCache(self._http)
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._ca_file = ca_file
+        self._transport = transport
+        self._clients: dict[bool, httpx.Client] = {}
+        self._tokens = TokenCache(self._verified_client)
         self._base: dict[str, str] = {}
         self._challenge: dict[str, Challenge] = {}
 
+    def _client(self, verify: bool) -> httpx.Client:
+        """The HTTP client, made on first use: building an SSL context loads the CA bundle,
+        which a plain-HTTP registry never needs."""
+        client = self._clients.get(verify)
+        if client is None:
+            context: bool | ssl.SSLContext = False
+            if verify:
+                context = (
+                    ssl.create_default_context(cafile=self._ca_file) if self._ca_file else True
+                )
+            client = httpx.Client(
+                verify=context,  # False only for hosts named --insecure-registry
+                timeout=self._timeout,
+                follow_redirects=False,
+                transport=self._transport,
+            )
+            self._clients[verify] = client
+        return client
+
+    def _verified_client(self) -> httpx.Client:
+        return self._client(True)
+
     def close(self) -> None:
-        self._http.close()
-        self._http_noverify.close()
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -138,7 +156,7 @@ class RegistryClient:
             return self._base[registry]
         for scheme in ("https", "http"):
             try:
-                self._http_noverify.get(f"{scheme}://{registry}/v2/", timeout=5.0)
+                self._client(False).get(f"{scheme}://{registry}/v2/", timeout=5.0)
             except httpx.HTTPError:
                 continue
             self._base[registry] = f"{scheme}://{registry}"
@@ -146,7 +164,7 @@ class RegistryClient:
         raise RegistryError("cannot reach the registry over HTTPS or HTTP", where=registry)
 
     def _client_for(self, registry: str) -> httpx.Client:
-        return self._http_noverify if registry in self._insecure else self._http
+        return self._client(registry not in self._insecure)
 
     def _auth_header(self, registry: str, scope: str) -> dict[str, str]:
         challenge = self._challenge.get(registry)

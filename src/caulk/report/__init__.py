@@ -1,28 +1,33 @@
-"""Renderers: one function per format, `render(result, fmt, color)`."""
+"""Renderers: one function per format, `render(result, fmt, color)`. Each renderer's module is
+imported only when its format is asked for (the CycloneDX one pulls in cyclonedx-python-lib)."""
 
 from __future__ import annotations
 
+import importlib
+
 from caulk.errors import UsageError
 from caulk.model import ScanResult
-from caulk.report.cyclonedx_vex import render_cyclonedx_vex
 from caulk.report.interface import Renderer
-from caulk.report.jsonout import render_json
-from caulk.report.sarif import render_sarif
-from caulk.report.table import render_table
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "render", "renderer"]
 
-FORMATS: dict[str, Renderer] = {
-    "table": render_table,
-    "json": render_json,
-    "sarif": render_sarif,
-    "cyclonedx-vex": render_cyclonedx_vex,
+# format -> (module, function)
+FORMATS: dict[str, tuple[str, str]] = {
+    "table": ("caulk.report.table", "render_table"),
+    "json": ("caulk.report.jsonout", "render_json"),
+    "sarif": ("caulk.report.sarif", "render_sarif"),
+    "cyclonedx-vex": ("caulk.report.cyclonedx_vex", "render_cyclonedx_vex"),
 }
 
 
-def render(result: ScanResult, fmt: str, *, color: bool = False) -> bytes:
+def renderer(fmt: str) -> Renderer:
     try:
-        renderer = FORMATS[fmt]
+        module, function = FORMATS[fmt]
     except KeyError:
         raise UsageError(f"unknown report format {fmt!r} (expected {', '.join(FORMATS)})") from None
-    return renderer(result, color)
+    found: Renderer = getattr(importlib.import_module(module), function)
+    return found
+
+
+def render(result: ScanResult, fmt: str, *, color: bool = False) -> bytes:
+    return renderer(fmt)(result, color)

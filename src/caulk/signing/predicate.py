@@ -51,12 +51,13 @@ def _finite(value: Any) -> Any:
 def produce_predicate(predicate_type: str, reference: str) -> Any:
     """Scan `reference` and build the predicate for `predicate_type` (UsageError if caulk has no
     producer for it)."""
-    from caulk.report import FORMATS, render
     from caulk.report.jsonout import to_document
-    from caulk.scan import scan_image
+    from caulk.sbom import write_cyclonedx
+    from caulk.scan import ScanOptions, scan_image
 
     if predicate_type == PREDICATE_TYPES["scan"]:
         return _finite(to_document(scan_image(reference)))
-    if predicate_type == PREDICATE_TYPES["sbom"] and "cyclonedx" in FORMATS:
-        return json.loads(render(scan_image(reference), "cyclonedx"))
+    if predicate_type == PREDICATE_TYPES["sbom"]:
+        options = ScanOptions(hygiene=False, match=False)
+        return json.loads(write_cyclonedx(scan_image(reference, options)))
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
