@@ -58,6 +58,7 @@ from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMAT_VERSION",
+    "MAGIC",
     "CacheKey",
     "CacheStats",
     "LayerCache",
@@ -77,7 +78,7 @@ TMP_PREFIX = ".tmp-"
 STALE_TMP_SECONDS = 3600.0
 LOW_WATER = 0.8  # eviction frees down to this fraction of max_bytes
 
-# FileEntry rows: every field in declaration order, minus `layer` (the entry's own position).
+# FileEntry columns: every field in declaration order, minus `layer` (the entry's own position).
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(FileEntry))
 _ROW_FIELDS = tuple(name for name in _ENTRY_FIELDS if name != "layer")
 _LAYER_AT = _ENTRY_FIELDS.index("layer")
