@@ -3,7 +3,7 @@
 # the real registry, skopeo/umoci (peer tools), mmdebstrap (real test images), pigz/zstd (benchmarks),
 # golang-go (`go version -m`), rpm + db5.3-util (real rpm databases in all formats as catalog oracles).
 set -euo pipefail
-PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm golang-go db5.3-util)
+PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
