@@ -157,4 +157,6 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 def render_json(result: ScanResult, color: bool = False) -> bytes:
     del color
-    return (json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n").encode()
+    text = json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
+    # paths not in UTF-8 hold surrogates (surrogateescape): write them as JSON \udcXX escapes
+    return text.encode("utf-8", "backslashreplace")

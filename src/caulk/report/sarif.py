@@ -174,4 +174,6 @@ def render_sarif(result: ScanResult, color: bool = False) -> bytes:
             }
         ],
     }
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # paths not in UTF-8 hold surrogates (surrogateescape): write them as JSON \udcXX escapes
+    return text.encode("utf-8", "backslashreplace")

@@ -162,4 +162,5 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
         console.print(Text(f"warning: {notice}", style="bold yellow"))
     console.print()
     console.print(_summary(result))
-    return buffer.getvalue().encode()
+    # paths not in UTF-8 hold surrogates (surrogateescape): show them as \udcXX, never crash
+    return buffer.getvalue().encode("utf-8", "backslashreplace")
