@@ -65,6 +65,14 @@ def _stem(name: str) -> str:
     return name
 
 
+def _claims_zip(path: Path) -> bool:
+    """Named `.zip` or starting with a zip signature (is_zipfile wants the central directory)."""
+    if path.name.lower().endswith(".zip"):
+        return True
+    with path.open("rb") as fh:
+        return fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+
+
 def _check_member(name: str, where: str) -> None:
     posix = PurePosixPath(name.replace("\\", "/"))
     if posix.is_absolute() or re.match(r"^[A-Za-z]:", name) or ".." in posix.parts:
@@ -103,8 +111,8 @@ class SourceReader:
     def _documents(self) -> Iterator[tuple[str, bytes]]:
         if self.path.is_dir():
             yield from self._directory()
-        elif self.path.is_file() and zipfile.is_zipfile(self.path):
-            yield from self._zip()
+        elif self.path.is_file() and (zipfile.is_zipfile(self.path) or _claims_zip(self.path)):
+            yield from self._zip()  # a broken zip raises instead of being read as one document
         elif self.path.is_file():
             data = self.path.read_bytes()
             self.sha256 = hashlib.sha256(data).hexdigest()
