@@ -14,7 +14,7 @@ from caulk.catalog.interface import Distro, Package
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Unknown
 
-__all__ = ["DpkgCataloger", "DpkgRecord", "owned_files", "parse_status"]
+__all__ = ["DpkgCataloger", "DpkgProblem", "DpkgRecord", "owned_files", "parse_status"]
 
 STATUS = "/var/lib/dpkg/status"
 STATUS_D = "/var/lib/dpkg/status.d/"
@@ -29,6 +29,13 @@ class DpkgRecord:
     source: str | None
     source_version: str | None
     installed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DpkgProblem:
+    """A record of a status file that could not be read, among records that could."""
+
+    reason: str
 
 
 def _paragraphs(text: str) -> Iterator[dict[str, str]]:
@@ -52,15 +59,19 @@ def _paragraphs(text: str) -> Iterator[dict[str, str]]:
         yield fields
 
 
-def parse_status(data: bytes) -> tuple[DpkgRecord, ...]:
-    """Parse a dpkg status file (or a status.d entry). Raises ValueError on garbage."""
+def parse_status(data: bytes) -> tuple[DpkgRecord | DpkgProblem, ...]:
+    """Parse a dpkg status file (or a status.d entry). Raises ValueError on garbage; a broken
+    record among good ones becomes a `DpkgProblem` (the other packages are kept)."""
     if b"\x00" in data[:8192]:
         raise ValueError("binary data where a dpkg status file was expected")
-    records = []
+    records: list[DpkgRecord | DpkgProblem] = []
     for fields in _paragraphs(data.decode("utf-8", "replace")):
         name, version = fields.get("Package"), fields.get("Version")
         if not name or not version:
-            raise ValueError(f"record without Package/Version near {name or version or '?'!r}")
+            records.append(
+                DpkgProblem(f"record without Package/Version near {name or version or '?'!r}")
+            )
+            continue
         source, source_version = None, None
         if "Source" in fields:
             src = fields["Source"].split()
@@ -79,6 +90,9 @@ def parse_status(data: bytes) -> tuple[DpkgRecord, ...]:
                 installed=installed,
             )
         )
+    problems = [r for r in records if isinstance(r, DpkgProblem)]
+    if problems and len(problems) == len(records):
+        raise ValueError(problems[0].reason)  # nothing readable: the whole file is an unknown
     return tuple(records)
 
 
@@ -94,7 +108,7 @@ def _wants_list(path: str) -> bool:
     return path.startswith(INFO) and path.endswith(".list") and "/" not in path[len(INFO) :]
 
 
-STATUS_ANALYZER = ContentAnalyzer("dpkg-status", "1", _wants_status, lambda _p, d: parse_status(d))
+STATUS_ANALYZER = ContentAnalyzer("dpkg-status", "2", _wants_status, lambda _p, d: parse_status(d))
 LIST_ANALYZER = ContentAnalyzer("dpkg-list", "1", _wants_list, _parse_list)
 
 
@@ -128,6 +142,8 @@ class DpkgCataloger:
                 continue
             location = location_of(view, entry)
             for record in result:
+                if isinstance(record, DpkgProblem):
+                    yield Unknown(location, f"{STATUS_ANALYZER.name}: {record.reason}")
                 if not isinstance(record, DpkgRecord) or not record.installed:
                     continue
                 yield Package(
