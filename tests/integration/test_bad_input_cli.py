@@ -352,6 +352,25 @@ def test_scan_reports_unparseable_package_files_as_unknowns(box: Sandbox, case: 
     assert "Not understood" in table.stdout and path in table.stdout
 
 
+def test_scan_keeps_the_good_records_of_a_damaged_dpkg_status(box: Sandbox) -> None:
+    """One broken record is one unknown; the other packages are still catalogued and matched."""
+    status = (
+        b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.11.dfsg-2\n\n"
+        b"Package: bash\nStatus: install ok installed\nArchitecture: amd64\n\n"
+        b"Package: curl\nStatus: install ok installed\nVersion: 7.74.0-1.3+deb11u1\n\n"
+    )
+    root, _ = images.layout(
+        box.inputs / "img", [synth.tar([OS_RELEASE, synth.file(STATUS, status)])]
+    )
+    _, doc = _scan_json(box, f"oci:{root}:t")
+    assert sorted(p["name"] for p in doc["packages"]) == ["curl", "zlib1g"]
+    unknowns = [(u["location"]["path"], u["reason"]) for u in doc["unknowns"]]
+    assert unknowns == [(STATUS, "dpkg-status: record without Package/Version near 'bash'")]
+    assert any(v["package"]["name"] == "curl" for v in doc["vulnerabilities"]), doc[
+        "vulnerabilities"
+    ]
+
+
 UNPARSEABLE_VERSIONS: dict[str, tuple[list[synth.Entry], str]] = {
     # case: (entries, package name); the embedded advisory subset has records for both
     "dpkg": (
