@@ -1,15 +1,17 @@
 """The per-layer cache: `LayerIndex` values on disk, so a layer is read once per analyzer set.
 
     cache = LayerCache.open_default()              # None when the directory is unusable
-    key = cache.key(layer.index, layer.diff_id, analyzers)
+    key = cache.key(layer.index, layer.diff_id, analyzers, blob=layer.descriptor.digest)
     index = cache.get(key)                         # a LayerIndex, or None (never raises)
     cache.put(key, index)                          # atomic; then evicts least recently used
 
 Why a directory of files, JSON and no pickle: docs/adr/0004-layer-cache.md. In short:
-- Key: diff_id (verified when the layer was first read), layer position, the sorted
-  `name@version<=max_size` of every analyzer, the entry format and a fingerprint of caulk's own
-  code (so an edited analyzer never serves stale results). The full key is stored in the entry and
-  compared on every read: an entry is never trusted for another key.
+- Key: diff_id and the digest of the blob it was verified from (both checked when the layer was
+  first read: an image that merely *claims* a cached diff_id for another blob misses and is
+  verified), layer position, the sorted `name@version<=max_size` of every analyzer, the entry
+  format and a fingerprint of caulk's own code (so an edited analyzer never serves stale results).
+  The full key is stored in the entry and compared on every read: an entry is never trusted for
+  another key. A hit does not read the blob at all (see the ADR for what that trusts).
 - Entry: `MAGIC`, the SHA-256 of the payload, the payload (zlib-compressed JSON). A bad checksum,
   magic, key or structure is a miss (logged); the fresh index then replaces the entry.
 - Values: JSON of plain values and caulk's own dataclasses and enums, rebuilt only as dataclasses
@@ -125,6 +127,7 @@ def code_fingerprint() -> str:
 @dataclass(frozen=True, slots=True)
 class CacheKey:
     diff_id: str
+    blob: str  # digest of the (compressed) blob the diff_id was verified from
     layer: int  # position in the image: entries and unknowns carry it
     analyzers: tuple[str, ...]  # sorted "name@version<=max_size"
     code: str  # code_fingerprint()
@@ -133,6 +136,7 @@ class CacheKey:
     def document(self) -> dict[str, object]:
         return {
             "diff_id": self.diff_id,
+            "blob": self.blob,
             "layer": self.layer,
             "analyzers": list(self.analyzers),
             "code": self.code,
@@ -355,9 +359,13 @@ class LayerCache:
             log.warning("%s: layer cache disabled: %s", directory, exc)
             return None
 
-    def key(self, layer: int, diff_id: str, analyzers: Iterable[FileAnalyzer]) -> CacheKey:
+    def key(
+        self, layer: int, diff_id: str, analyzers: Iterable[FileAnalyzer], *, blob: str
+    ) -> CacheKey:
+        """The key of layer `layer` (position) with `diff_id`, read from blob `blob` (the
+        manifest's layer digest; for uncompressed layers the same as the diff_id)."""
         names = sorted(f"{a.name}@{a.version}<={a.max_size}" for a in analyzers)
-        return CacheKey(diff_id, layer, tuple(names), code_fingerprint())
+        return CacheKey(diff_id, blob, layer, tuple(names), code_fingerprint())
 
     def path_of(self, key: CacheKey) -> Path:
         return self.directory / f"{key.digest}{SUFFIX}"

@@ -161,7 +161,9 @@ def build_view(
     done = 0
 
     def index_one(layer: Layer) -> LayerIndex:
-        key = cache.key(layer.index, layer.diff_id, analyzers) if cache is not None else None
+        key = None
+        if cache is not None:
+            key = cache.key(layer.index, layer.diff_id, analyzers, blob=layer.descriptor.digest)
         if cache is not None and key is not None and (hit := cache.get(key)) is not None:
             return hit
         where = f"{image.reference} layer {layer.index} ({layer.descriptor.digest})"

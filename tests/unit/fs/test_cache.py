@@ -77,6 +77,10 @@ def layer_blobs(layout: Path) -> list[Path]:
     return [layout / "blobs" / "sha256" / d["digest"].split(":")[1] for d in manifest["layers"]]
 
 
+def _blob_digest(layout: Path, i: int) -> str:
+    return "sha256:" + layer_blobs(layout)[i].name
+
+
 def spoil(blob: Path) -> None:
     """Same size, other bytes: any read of this blob fails verification."""
     blob.write_bytes(bytes(blob.stat().st_size))
@@ -106,25 +110,56 @@ def test_warm_view_equals_cold_view_without_opening_any_layer(
     assert list(warm.results("python-metadata")) == list(cold.results("python-metadata"))
 
 
-def test_another_image_sharing_base_layers_reads_only_its_own_layer(
-    demo: Path, tmp_path: Path, cache: LayerCache, opened: list[int]
-) -> None:
-    with open_image(f"oci:{demo}:latest") as image:
+def _demo_tars() -> list[bytes]:
+    with open_image(f"oci:{DEMO}:latest") as image:
         tars = []
-        for layer in image.layers[:2]:
+        for layer in image.layers:
             with image.open_layer(layer) as stream:
                 tars.append(stream.read())
+    return tars
+
+
+def test_another_image_sharing_base_layers_reads_only_its_own_layer(
+    tmp_path: Path, cache: LayerCache, opened: list[int]
+) -> None:
+    base = _demo_tars()[:2]
     app = synth.tar([synth.file("/srv/app/VERSION", b"2.0\n")])
-    # Recompressed: other blob digests, same diff_ids for the two base layers.
-    other = synth.oci_layout(tmp_path / "other", [*tars, app], compression="gzip")
-    view_of(demo, cache)
+    first = synth.oci_layout(tmp_path / "first", base)
+    second = synth.oci_layout(tmp_path / "second", [*base, app])  # FROM first: the same blobs
+    assert [b.name for b in layer_blobs(first)] == [b.name for b in layer_blobs(second)[:2]]
+    view_of(first, cache)
     opened.clear()
-    view = view_of(other, cache)
+    view = view_of(second, cache)
     assert opened == [2]
     assert view.get("/srv/app/VERSION") is not None and view.get("/etc/passwd") is not None
-    assert [li.diff_id for li in view.layers[:2]] == [
-        li.diff_id for li in view_of(demo, None).layers[:2]
-    ]
+
+
+def test_a_recompressed_layer_is_read_and_verified_again(
+    tmp_path: Path, cache: LayerCache, opened: list[int]
+) -> None:
+    base = _demo_tars()[:1]
+    gzipped = synth.oci_layout(tmp_path / "gz", base)
+    zstd = synth.oci_layout(tmp_path / "zstd", base, compression="zstd")
+    cold = view_of(gzipped, cache)
+    opened.clear()
+    warm = view_of(zstd, cache)  # same diff_id, another blob: not trusted without reading it
+    assert opened == [0] and warm.layers == cold.layers
+    assert len(entries(cache)) == 2
+
+
+def test_claiming_a_cached_diff_id_does_not_skip_verification(
+    tmp_path: Path, cache: LayerCache, opened: list[int]
+) -> None:
+    genuine = synth.image(_demo_tars()[:1])
+    synth.write_oci(tmp_path / "genuine", genuine)
+    evil = synth.tar([synth.file("/usr/bin/evil", b"\x7fELF", mode=0o4755)])
+    claims = {"rootfs": {"type": "layers", "diff_ids": list(genuine.diff_ids)}}
+    synth.write_oci(tmp_path / "evil", synth.image([evil], config=claims))
+    view_of(tmp_path / "genuine", cache)
+    opened.clear()
+    with pytest.raises(VerificationError, match="diff_id"):
+        view_of(tmp_path / "evil", cache)
+    assert opened == [0] and len(entries(cache)) == 1
 
 
 def test_scan_image_uses_the_cache_and_gives_the_same_result(
@@ -162,7 +197,7 @@ def _real_layer(cache: LayerCache) -> tuple[CacheKey, LayerIndex]:
     view = view_of(DEMO, None)
     li = view.layers[0]  # dpkg status and lists, passwd, 400 busybox links
     assert li.results and "dpkg-status" in li.results
-    return cache.key(li.index, li.diff_id, ANALYZERS), li
+    return cache.key(li.index, li.diff_id, ANALYZERS, blob=_blob_digest(DEMO, 0)), li
 
 
 def test_entry_round_trips_exactly_and_is_private(cache: LayerCache) -> None:
@@ -186,7 +221,7 @@ def test_values_of_every_supported_kind_round_trip(cache: LayerCache) -> None:
     }
     analyzer = ContentAnalyzer("kinds", "1", lambda p: p == "/data", lambda _p, _d: value)
     li = index(synth.tar([synth.file("/data", b"x")]), 0, [analyzer])
-    key = cache.key(0, li.diff_id, [analyzer])
+    key = cache.key(0, li.diff_id, [analyzer], blob=li.diff_id)
     assert cache.put(key, li)
     got = cache.get(key)
     assert got == li and got is not None and got.results is not None
@@ -197,7 +232,7 @@ def test_values_of_every_supported_kind_round_trip(cache: LayerCache) -> None:
 def test_results_of_foreign_types_make_the_layer_uncacheable(cache: LayerCache) -> None:
     analyzer = ContentAnalyzer("paths", "1", lambda p: p == "/data", lambda p, _d: Path(p))
     li = index(synth.tar([synth.file("/data", b"x")]), 0, [analyzer])
-    key = cache.key(0, li.diff_id, [analyzer])
+    key = cache.key(0, li.diff_id, [analyzer], blob=li.diff_id)
     assert not cache.put(key, li)
     assert cache.stats.uncacheable == 1 and entries(cache) == []
 
@@ -216,7 +251,8 @@ def test_damaged_entry_is_rejected_then_rewritten(
     damage: Any, demo: Path, cache: LayerCache, opened: list[int], caplog: Any
 ) -> None:
     cold = view_of(demo, cache)
-    victim = cache.path_of(cache.key(0, cold.layers[0].diff_id, ANALYZERS))
+    key = cache.key(0, cold.layers[0].diff_id, ANALYZERS, blob=_blob_digest(demo, 0))
+    victim = cache.path_of(key)
     victim.write_bytes(damage(victim.read_bytes()))
     opened.clear()
     with caplog.at_level(logging.WARNING, logger="caulk.fs.cache"):
@@ -224,7 +260,7 @@ def test_damaged_entry_is_rejected_then_rewritten(
     assert opened == [0] and cache.stats.rejected == 1
     assert "rejected" in caplog.text and victim.name in caplog.text
     assert again.layers == cold.layers
-    assert cache.get(cache.key(0, cold.layers[0].diff_id, ANALYZERS)) == cold.layers[0]
+    assert cache.get(key) == cold.layers[0]
 
 
 def _forge(cache: LayerCache, key: CacheKey, doc: dict[str, Any]) -> None:
@@ -239,12 +275,13 @@ def test_entry_of_another_key_is_never_trusted(cache: LayerCache) -> None:
     cache.put(key, li)
     for other in (
         dataclasses.replace(key, diff_id="sha256:" + "1" * 64),
+        dataclasses.replace(key, blob="sha256:" + "1" * 64),
         dataclasses.replace(key, layer=1),
         dataclasses.replace(key, code="0" * 32),
     ):
         shutil.copyfile(cache.path_of(key), cache.path_of(other))
         assert cache.get(other) is None
-    assert cache.stats.rejected == 3
+    assert cache.stats.rejected == 4
     # A forged entry whose stored key matches but whose layer is another one.
     doc = json.loads(zlib.decompress(cache.path_of(key).read_bytes()[len(MAGIC) + 65 :]))
     doc["layer"]["diff_id"] = "sha256:" + "2" * 64
@@ -279,13 +316,15 @@ def test_key_covers_analyzers_position_and_code(cache: LayerCache) -> None:
     a = ContentAnalyzer("a", "1", bool, lambda _p, _d: None)
     b = ContentAnalyzer("b", "1", bool, lambda _p, _d: None)
     diff_id = "sha256:" + "3" * 64
-    base = cache.key(0, diff_id, [a, b])
-    assert cache.key(0, diff_id, [b, a]) == base  # order does not matter
+    blob = "sha256:" + "4" * 64
+    base = cache.key(0, diff_id, [a, b], blob=blob)
+    assert cache.key(0, diff_id, [b, a], blob=blob) == base  # order does not matter
     variants = [
-        cache.key(1, diff_id, [a, b]),
-        cache.key(0, diff_id, [a]),
-        cache.key(0, diff_id, [dataclasses.replace(a, version="2"), b]),
-        cache.key(0, diff_id, [dataclasses.replace(a, max_size=10), b]),
+        cache.key(1, diff_id, [a, b], blob=blob),
+        cache.key(0, diff_id, [a, b], blob=diff_id),
+        cache.key(0, diff_id, [a], blob=blob),
+        cache.key(0, diff_id, [dataclasses.replace(a, version="2"), b], blob=blob),
+        cache.key(0, diff_id, [dataclasses.replace(a, max_size=10), b], blob=blob),
         dataclasses.replace(base, format=base.format + 1),
         dataclasses.replace(base, code="f" * 32),
     ]
@@ -304,7 +343,8 @@ def _layer(n: int, size: int = 2000) -> tuple[bytes, LayerIndex]:
 
 
 def _key(cache: LayerCache, li: LayerIndex) -> CacheKey:
-    return cache.key(0, li.diff_id, [ContentAnalyzer("blob", "1", bool, lambda _p, d: d)])
+    analyzer = ContentAnalyzer("blob", "1", bool, lambda _p, d: d)
+    return cache.key(0, li.diff_id, [analyzer], blob=li.diff_id)
 
 
 def test_lru_eviction_keeps_the_recently_used(tmp_path: Path) -> None:
