@@ -14,7 +14,9 @@ Each case is its own test, named after the case. Helpers: tests/integration/bad_
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -223,6 +225,44 @@ def test_scan_symlinks_to_the_host_root_are_data(box: Sandbox) -> None:
     )
     root, _ = images.layout(box.inputs / "img", [layer])
     _scan_json(box, f"oci:{root}:t")
+
+
+def test_scan_rootfs_dir_never_follows_symlinks_out_of_the_root(box: Sandbox) -> None:
+    """dir:ROOTFS whose package database and os-release are symlinks to files outside it (by
+    absolute and by relative path): those host files are never read."""
+    host = box.inputs / "host"
+    host.mkdir()
+    (host / "status").write_bytes(
+        b"Package: curl\nStatus: install ok installed\nVersion: 7.74.0-1.3+deb11u1\n\n"
+    )
+    (host / "os-release").write_text('ID=debian\nVERSION_ID="11"\n')
+    rootfs = box.inputs / "rootfs"
+    (rootfs / "var/lib/dpkg").mkdir(parents=True)
+    (rootfs / "etc").mkdir()
+    (rootfs / "var/lib/dpkg/status").symlink_to(host / "status")
+    (rootfs / "etc/os-release").symlink_to("../../host/os-release")
+    (rootfs / "etc/loop-a").symlink_to("loop-b")
+    (rootfs / "etc/loop-b").symlink_to("loop-a")
+    _, doc = _scan_json(box, f"dir:{rootfs}")
+    assert doc.get("packages") == [] and doc.get("distro") is None, doc
+
+
+def test_scan_rootfs_dir_with_fifo_and_device_does_not_block(box: Sandbox) -> None:
+    """A FIFO or a character device where a package database is expected is never opened for
+    reading (that would block, or read /dev/zero forever)."""
+    rootfs = box.inputs / "rootfs"
+    (rootfs / "var/lib/dpkg").mkdir(parents=True)
+    os.mkfifo(rootfs / "var/lib/dpkg/status")
+    metadata = rootfs / "usr/lib/python3/dist-packages/x-1.dist-info/METADATA"
+    metadata.parent.mkdir(parents=True)
+    if os.geteuid() == 0:
+        os.mknod(metadata, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+    else:
+        os.mkfifo(metadata)
+    started = time.monotonic()
+    _, doc = _scan_json(box, f"dir:{rootfs}")
+    assert time.monotonic() - started < 30
+    assert doc.get("packages") == []
 
 
 # ------------------------------------------------------------------------ images: copy/defang
