@@ -38,6 +38,10 @@ __all__ = ["CaulkRun", "run_caulk_subprocess"]
 
 REPO = Path(__file__).resolve().parent.parent
 
+# caulk's own caches (layer cache, embedded advisory DB) live beside the test images, never in the
+# user's cache; subprocesses inherit this.
+os.environ.setdefault("CAULK_CACHE_DIR", str(build.cache_root() / "caulk-cache"))
+
 
 @dataclass(frozen=True, slots=True)
 class CaulkRun:

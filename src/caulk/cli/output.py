@@ -23,6 +23,13 @@ def write_output(data: bytes, path: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    if path.exists() and not path.is_file():  # /dev/null, a fifo, a terminal: write in place
+        try:
+            with path.open("wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
+        return
     directory = path.parent if str(path.parent) else Path()
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
