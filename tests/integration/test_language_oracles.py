@@ -1,0 +1,100 @@
+"""Python and npm package lists against the package managers themselves: `pip list --path` and
+`npm ls --all` on real installs (old PyPI and npm packages, a nested npm duplicate), which caulk
+reads as a `dir:` image."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from caulk.catalog import analyzers_for, build_inventory
+from caulk.fs.view import build_view
+from caulk.source import open_image
+from tests.images.build import cache_root
+
+PYPI = ("django==3.2.0", "requests==2.19.0", "PyYAML==5.1", "urllib3==1.24.1")
+NPM = ("lodash@4.17.4", "minimist@0.0.8", "mkdirp@0.5.5")  # mkdirp 0.5.5 nests minimist 1.x
+SITE = "usr/local/lib/python3.11/site-packages"
+VERSION = 1  # bump when the install below changes
+
+
+@pytest.fixture(scope="session")
+def apps_root() -> Iterator[Path]:
+    """A root filesystem with real pip and npm installs, built once and cached."""
+    root = cache_root() / f"apps-rootfs-v{VERSION}"
+    lock = cache_root() / "locks" / "apps-rootfs.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        if not root.exists():
+            work = root.with_name(root.name + ".tmp")
+            shutil.rmtree(work, ignore_errors=True)
+            site = work / SITE
+            site.mkdir(parents=True)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                 "--no-deps", "--no-compile", "--target", site, *PYPI],
+                check=True,
+            )  # fmt: skip
+            app = work / "app"
+            app.mkdir()
+            (app / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+            subprocess.run(
+                ["npm", "install", "--silent", "--ignore-scripts", "--no-audit", "--no-fund", *NPM],
+                cwd=app,
+                check=True,
+            )
+            work.rename(root)
+    yield root
+
+
+def _packages(root: Path, ptype: str) -> set[tuple[str, str, str]]:
+    with open_image(f"dir:{root}") as image:
+        inventory = build_inventory(build_view(image, analyzers_for()), date(2026, 11, 29))
+    return {
+        (p.name, p.version, p.locations[0].path or "")
+        for p in inventory.packages
+        if p.type == ptype
+    }
+
+
+def test_python_packages_equal_pip_list(apps_root: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "list", "--disable-pip-version-check", "--format", "json",
+         "--path", apps_root / SITE],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    expected = {(d["name"], d["version"]) for d in json.loads(out)}
+    ours = {(name, version) for name, version, _ in _packages(apps_root, "pypi")}
+    assert ours == expected
+    assert ("Django", "3.2") in ours  # dist-info says 3.2, not the requested 3.2.0
+
+
+def _npm_tree(node: dict[str, object], into: set[tuple[str, str, str]], prefix: str) -> None:
+    deps = node.get("dependencies") or {}
+    assert isinstance(deps, dict)
+    for name, child in deps.items():
+        path = f"{prefix}/node_modules/{name}"
+        into.add((name, child["version"], f"{path}/package.json"))
+        _npm_tree(child, into, path)
+
+
+def test_npm_packages_equal_npm_ls(apps_root: Path) -> None:
+    out = subprocess.run(
+        ["npm", "ls", "--all", "--json"], cwd=apps_root / "app", check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    expected: set[tuple[str, str, str]] = set()
+    _npm_tree(json.loads(out), expected, "/app")
+    ours = _packages(apps_root, "npm")
+    assert ours == expected
+    minimists = sorted(v for name, v, _ in ours if name == "minimist")
+    assert len(minimists) == 2 and minimists[0] == "0.0.8"  # the nested copy is its own package
