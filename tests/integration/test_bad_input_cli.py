@@ -98,11 +98,6 @@ def test_a_failed_scan_does_not_poison_the_layer_cache(box: Sandbox, case: str) 
     assert expect_failure(first, 2, *built.needles) == expect_failure(again, 2, *built.needles)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the layer cache is keyed by the config's diff_id claim alone (src/caulk/fs/"
-    "cache.py): an image claiming the diff_id of a cached layer is never read nor verified",
-)
 def test_claiming_a_cached_diff_id_does_not_skip_verification(box: Sandbox) -> None:
     genuine = synth.image([images.good_layer(box.root)])
     synth.write_oci(box.inputs / "genuine", genuine, tag="t")
@@ -114,11 +109,6 @@ def test_claiming_a_cached_diff_id_does_not_skip_verification(box: Sandbox) -> N
     expect_failure(run, 2, "diff_id")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a layer found in the layer cache (by diff_id) is not read again, so a blob "
-    "tampered with after the first scan is never verified (src/caulk/fs/cache.py)",
-)
 def test_a_blob_tampered_after_a_scan_is_still_verified(box: Sandbox) -> None:
     root, img = images.layout(box.inputs / "img")
     expect_success(box.caulk("scan", "-f", "json", f"oci:{root}:t"))

@@ -143,6 +143,15 @@ def view_from_layers(layers: Sequence[LayerIndex]) -> MergedView:
     return MergedView(layers)
 
 
+def _verify_blob(image: Image, layer: Layer) -> None:
+    """On a cache hit for a local image, still hash the compressed blob (no decompression):
+    a file changed after the first scan must fail, not borrow the cached results. Registry
+    blobs are not fetched again: the result belongs to the digest, which the first read verified."""
+    with image.open_blob(layer.descriptor) as blob:
+        while blob.read(1 << 20):
+            pass
+
+
 def build_view(
     image: Image,
     analyzers: Sequence[FileAnalyzer] = (),
@@ -154,8 +163,9 @@ def build_view(
     """Index every layer of `image` once (up to `workers` layers at a time; decompression
     releases the GIL) and merge them. `progress(done, total)` is called after each layer
     (counts of layers). The first error raised stops the scan (queued layers are cancelled).
-    With a `cache`, a layer indexed before with the same analyzers is not opened at all; a layer
-    read now is stored once its diff_id has been verified (when its stream closes)."""
+    With a `cache`, a layer indexed before with the same analyzers is not decompressed again
+    (local blobs are re-hashed, registry blobs not fetched); a layer read now is stored once its
+    diff_id has been verified (when its stream closes)."""
     layers = image.layers
     total = len(layers)
     done = 0
@@ -165,6 +175,8 @@ def build_view(
         if cache is not None:
             key = cache.key(layer.index, layer.diff_id, analyzers, blob=layer.descriptor.digest)
         if cache is not None and key is not None and (hit := cache.get(key)) is not None:
+            if image.transport != "registry":
+                _verify_blob(image, layer)
             return hit
         where = f"{image.reference} layer {layer.index} ({layer.descriptor.digest})"
         with image.open_layer(layer) as stream:

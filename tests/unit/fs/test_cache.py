@@ -98,16 +98,24 @@ def test_warm_view_equals_cold_view_without_opening_any_layer(
 ) -> None:
     cold = view_of(demo, cache)
     assert sorted(opened) == [0, 1, 2] and cache.stats.writes == 3
-    for blob in layer_blobs(demo):
-        spoil(blob)
-    with pytest.raises(VerificationError):
-        view_of(demo, None)  # the spoiled blobs are really unreadable
     opened.clear()
     warm = view_of(demo, cache)
-    assert opened == [] and cache.stats.hits == 3
+    assert opened == [] and cache.stats.hits == 3  # nothing decompressed
     assert warm.layers == cold.layers  # entries, whiteouts, analyzer results, unknowns: all equal
     assert dict(warm.squashed()) == dict(cold.squashed())
     assert list(warm.results("python-metadata")) == list(cold.results("python-metadata"))
+
+
+def test_a_local_blob_changed_after_caching_fails_verification(
+    demo: Path, cache: LayerCache, opened: list[int]
+) -> None:
+    view_of(demo, cache)
+    for blob in layer_blobs(demo):
+        spoil(blob)
+    opened.clear()
+    with pytest.raises(VerificationError, match="digest mismatch"):
+        view_of(demo, cache)  # the hit re-hashes the compressed blob, never borrows results
+    assert opened == []
 
 
 def _demo_tars() -> list[bytes]:
