@@ -99,6 +99,8 @@ def test_a_failed_scan_does_not_poison_the_layer_cache(box: Sandbox, case: str) 
 
 
 def test_claiming_a_cached_diff_id_does_not_skip_verification(box: Sandbox) -> None:
+    """An image claiming the diff_id of a cached layer for another blob is read and fails
+    (was a verification bypass: the cache key held the diff_id alone; fixed in 6387bbe)."""
     genuine = synth.image([images.good_layer(box.root)])
     synth.write_oci(box.inputs / "genuine", genuine, tag="t")
     evil_layer = synth.tar([synth.file("/usr/bin/evil", b"\x7fELF", mode=0o4755)])
@@ -110,6 +112,7 @@ def test_claiming_a_cached_diff_id_does_not_skip_verification(box: Sandbox) -> N
 
 
 def test_a_blob_tampered_after_a_scan_is_still_verified(box: Sandbox) -> None:
+    """A cache hit still re-hashes the local blob (was: never verified again; fixed in 39d2849)."""
     root, img = images.layout(box.inputs / "img")
     expect_success(box.caulk("scan", "-f", "json", f"oci:{root}:t"))
     blob = Path(images.blob_path(root, img.layer_digests[0]))

@@ -30,9 +30,9 @@ __all__ = [
 
 
 def good_layer(salt: object = "") -> bytes:
-    """A small valid layer. Its bytes depend on `salt` (the test's directory): the layer cache
-    is keyed by diff_id alone, so two tests sharing a layer would see each other's cache entries
-    instead of reading (and verifying) the blob; see test_bad_input_cli.py's cache tests."""
+    """A small valid layer whose bytes depend on `salt` (the test's directory), so no two tests
+    share a layer: each case reads its own blob instead of meeting another test's layer cache
+    entry (the cache tests in test_bad_input_cli.py share layers on purpose)."""
     return synth.tar(
         [
             synth.dir("/etc"),
