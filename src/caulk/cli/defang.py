@@ -6,6 +6,7 @@ import os
 
 import click
 
+from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import UsageError
 from caulk.source.interface import Platform
@@ -20,7 +21,8 @@ __all__ = ["defang_command"]
     "--output",
     required=True,
     metavar="DEST",
-    help="oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:name:tag].",
+    help="oci:DIR[:tag], oci-archive:FILE[:tag], docker-archive:FILE[:name:tag] or a registry "
+    "HOST/REPO:TAG (pushed; blobs first, tag last).",
 )
 @click.option("--remove-shells", is_flag=True, help="Whiteout sh, bash, dash, busybox… and links.")
 @click.option("--remove-tools", is_flag=True, help="Whiteout nc, curl, wget, ssh, telnet…")
@@ -42,6 +44,7 @@ __all__ = ["defang_command"]
 )
 @click.option("--squash", is_flag=True, help="Write one layer holding the final filesystem.")
 @click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Platform to pick from an index.")
+@registry_options
 @click.pass_context
 def defang_command(
     ctx: click.Context,

@@ -39,6 +39,18 @@ COMMAND_MODULES = {
 }
 
 
+class _Formatter(logging.Formatter):
+    """`caulk: warning: <message>`, like the one-line errors; logger names only with --debug."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__("%(message)s")
+        self._debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f"{record.name}: " if self._debug else ""
+        return f"caulk: {record.levelname.lower()}: {where}{super().format(record)}"
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands register themselves when their module is imported on demand."""
 
@@ -63,10 +75,9 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     ctx.obj["quiet"] = quiet
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="caulk: %(levelname)s: %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Formatter(debug))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,19 +33,34 @@ LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 _TRANSPORTS = ("oci", "oci-archive", "docker-archive")
 
 
-def output_path(destination: str) -> Path:
-    """The file or directory a destination names (without its tag)."""
+def output_path(destination: str) -> Path | None:
+    """The file or directory a destination names (without its tag); None for a registry
+    destination (`registry:HOST/REPO:TAG` or a bare `HOST/REPO:TAG`), which is validated here."""
     transport, sep, rest = destination.partition(":")
-    if not sep or transport not in _TRANSPORTS or not rest:
-        raise UsageError(
-            f"--output {destination!r}: expected oci:DIR[:tag], oci-archive:FILE[:tag] "
-            "or docker-archive:FILE[:name:tag]"
-        )
-    return Path(rest.split(":", 1)[0])
+    if sep and transport in _TRANSPORTS and rest:
+        return Path(rest.split(":", 1)[0])
+    if transport == "registry" or not sep or transport not in _TRANSPORTS:
+        from caulk.registry.reference import parse_reference
+
+        try:
+            ref = parse_reference(rest if transport == "registry" else destination)
+        except UsageError:
+            ref = None
+        if ref is not None and ref.digest is None:
+            return None
+    raise UsageError(
+        f"--output {destination!r}: expected oci:DIR[:tag], oci-archive:FILE[:tag], "
+        "docker-archive:FILE[:name:tag] or a registry HOST/REPO:TAG"
+    )
 
 
-def _scratch_parent(destination: str) -> Path:
-    parent = output_path(destination).resolve().parent
+def _scratch_parent(destination: str) -> Path | None:
+    """Scratch files go beside a file output (same file system, nothing written elsewhere);
+    for a registry push, into the system's temporary directory."""
+    path = output_path(destination)
+    if path is None:
+        return None
+    parent = path.resolve().parent
     while not parent.is_dir():
         parent = parent.parent
     return parent

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from caulk.errors import AuthError, RegistryError
+from caulk.errors import AuthError, RegistryError, VerificationError
 from caulk.registry.auth import Challenge, TokenCache, basic_header, parse_challenge
 from caulk.registry.credentials import CredentialStore
 from caulk.registry.reference import Reference
@@ -293,7 +293,7 @@ class RegistryClient:
         actual = "sha256:" + hashlib.sha256(body).hexdigest()
         expected = ref.digest or response.headers.get("Docker-Content-Digest")
         if expected and expected.startswith("sha256:") and expected != actual:
-            raise RegistryError(
+            raise VerificationError(  # the registry lied: bad input, like a wrong blob
                 f"manifest does not match its digest (expected {expected}, got {actual})",
                 where=str(ref),
             )

@@ -79,3 +79,30 @@ def test_cli_copy(registry: RegistryServer, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [f"registry:{registry.host}/cli/app:v1", img.manifest_digest]
+
+
+def test_defang_pushes_to_a_registry(registry: RegistryServer, tmp_path: Path) -> None:
+    layer = synth.tar(
+        [
+            synth.file("/usr/bin/su", b"\x7fELF su", mode=0o4755),
+            synth.file("/bin/sh", b"\x7fELF sh", mode=0o755),
+        ]
+    )
+    layout = synth.write_oci(tmp_path / "in", synth.image([layer]), tag="1")
+    dest = f"{registry.host}/team-a/hardened:1"
+    proc = subprocess.run(
+        [".venv/bin/caulk", "defang", "--insecure-registry", registry.host, "--remove-shells",
+         f"oci:{layout}:1", "--output", dest],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert not list(tmp_path.glob(".caulk-defang-*"))
+    raw = _skopeo_inspect(f"docker://{dest}")
+    assert len(raw["layers"]) == 2  # type: ignore[arg-type]
+    scan = subprocess.run(
+        [".venv/bin/caulk", "scan", "--insecure-registry", registry.host, "--scanners", "hygiene",
+         "-f", "json", dest],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    rules = {f["ruleId"] for f in json.loads(scan.stdout)["findings"]}
+    assert "CK-IMG-001" not in rules and "CK-IMG-002" not in rules

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from caulk.errors import AuthError, RegistryError
+from caulk.errors import AuthError, RegistryError, VerificationError
 from caulk.registry.client import RegistryClient
 from caulk.registry.credentials import Credentials, CredentialStore
 from caulk.registry.reference import Reference
@@ -82,7 +82,7 @@ def test_manifest_not_matching_announced_digest(tmp_path: Path) -> None:
         )
 
     with serve(handle) as (host, _), _client(host, tmp_path) as client:
-        with pytest.raises(RegistryError, match="does not match its digest"):
+        with pytest.raises(VerificationError, match="does not match its digest"):
             client.get_manifest(Reference(host, "a/b", "1"))
 
 
