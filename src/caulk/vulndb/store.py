@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from caulk import __version__
-from caulk.errors import DatabaseError
+from caulk.errors import AdvisoryFormatError, DatabaseError
 from caulk.vulndb.codec import decode_advisory, encode_advisory
 from caulk.vulndb.interface import Advisory, Affected, ImportReport
 from caulk.vulndb.names import normalize_name
@@ -333,6 +333,14 @@ def build_store(
         tmp = Path(tmp_name)
         try:
             reports = _build(tmp, path, sources, append, now)
+            for report in reports:
+                if report.imported == 0 and report.skipped > 0:
+                    first = report.errors[0] if report.errors else "no usable record"
+                    raise AdvisoryFormatError(
+                        f"every one of its {report.skipped} records was malformed ({first}); "
+                        "the database was left as it was",
+                        where=report.source,
+                    )
             tmp.chmod(0o644)  # mkstemp made it private; the database is for every local reader
             tmp.replace(path)
             dir_fd = os.open(path.parent, os.O_RDONLY)

@@ -185,3 +185,17 @@ def test_load_store_prefers_the_user_database(db: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("CAULK_DB", str(db.parent / "missing.sqlite"))
     with pytest.raises(DatabaseError):
         load_store()
+
+
+def test_a_source_with_only_malformed_records_leaves_the_database_alone(
+    db: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad-osv"
+    bad.mkdir()
+    (bad / "GHSA-1.json").write_text('{"id": "GHSA-1", "affected": "not a list"}')
+    (bad / "GHSA-2.json").write_text("{ not json")
+    before = db.read_bytes()
+    with pytest.raises(AdvisoryFormatError, match="every one of its 2 records was malformed"):
+        build_store(db, [src(bad)])
+    assert db.read_bytes() == before
+    assert ids(open_store(db), "Go", "stdlib")  # still the old, full database
