@@ -122,15 +122,7 @@ def serialize(bom: Bom, result: ScanResult, serial: uuid.UUID | None) -> bytes:
 
 
 def package_component(package: Package) -> Component:
-    pairs: list[tuple[str, str]] = []
-    if package.found_by:
-        pairs.append((prop.FOUND_BY, package.found_by))
-    for index, location in enumerate(package.locations):
-        pairs += prop.location_properties(index, location)
-    if package.source_name is not None:
-        pairs.append((prop.SOURCE_PACKAGE, package.source_name))
-    if package.source_version is not None:
-        pairs.append((prop.SOURCE_VERSION, package.source_version))
+    pairs = prop.package_properties(package)
     first = package.locations[0] if package.locations else Location()
     return Component(
         type=ComponentType.LIBRARY,

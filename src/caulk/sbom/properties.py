@@ -4,6 +4,7 @@ names other tools write that caulk reads back. SPDX has no properties: caulk wri
 
 from __future__ import annotations
 
+from caulk.catalog.interface import Package
 from caulk.model import Location
 
 __all__ = [
@@ -65,3 +66,17 @@ def location_properties(index: int, location: Location) -> list[tuple[str, str]]
     if location.layer is not None:
         out.append((f"caulk:location:{index}:layer", str(location.layer)))
     return out
+
+
+def package_properties(package: Package) -> list[tuple[str, str]]:
+    """The name/value properties both SBOM writers attach to a package."""
+    pairs: list[tuple[str, str]] = []
+    if package.found_by:
+        pairs.append((FOUND_BY, package.found_by))
+    for index, location in enumerate(package.locations):
+        pairs += location_properties(index, location)
+    if package.source_name is not None:
+        pairs.append((SOURCE_PACKAGE, package.source_name))
+    if package.source_version is not None:
+        pairs.append((SOURCE_VERSION, package.source_version))
+    return pairs

@@ -159,15 +159,7 @@ def _os_package(distro: catalog.Distro, note: dict[str, str]) -> dict[str, Any]:
 
 def _package(package: catalog.Package, note: dict[str, str]) -> dict[str, Any]:
     first = package.locations[0] if package.locations else Location()
-    pairs: list[tuple[str, str]] = []
-    if package.found_by:
-        pairs.append((prop.FOUND_BY, package.found_by))
-    for index, location in enumerate(package.locations):
-        pairs += prop.location_properties(index, location)
-    if package.source_name is not None:
-        pairs.append((prop.SOURCE_PACKAGE, package.source_name))
-    if package.source_version is not None:
-        pairs.append((prop.SOURCE_VERSION, package.source_version))
+    pairs = prop.package_properties(package)
     ref = spdx_id(f"Package-{package.type}", package.name, component_id(package.purl, first))
     out = _base(ref, package.name, package.version, "LIBRARY")
     paths = ", ".join(loc.path for loc in package.locations if loc.path)
