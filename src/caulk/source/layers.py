@@ -25,6 +25,7 @@ from isal.igzip_lib import IsalError as _IsalError
 
 from caulk.errors import Error, ImageFormatError, UnsafeContentError
 from caulk.source.interface import Compression
+from caulk.source.readahead import ReadAhead
 from caulk.source.verify import VerifyingReader
 from caulk.source.zstdframes import FrameTracker
 
@@ -194,7 +195,9 @@ def decompressed(
     verified = VerifyingReader.for_digest(
         cast(BinaryIO, capped), diff_id, where=where, what="uncompressed layer (diff_id)"
     )
-    stream = io.BufferedReader(verified, buffer_size=_CHUNK)
+    stream = io.BufferedReader(
+        ReadAhead(cast(BinaryIO, verified), chunk=_CHUNK), buffer_size=_CHUNK
+    )
     try:
         yield cast(BinaryIO, stream)
         while stream.read(_CHUNK):
