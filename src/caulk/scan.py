@@ -155,7 +155,9 @@ def _read_image(
         if options.cache is True:
             cache = LayerCache.open_default()
         view = build_view(image, analyzers, workers=options.workers, progress=progress, cache=cache)
-        efficiency = compute_efficiency(view)
+        efficiency = (
+            compute_efficiency(view) if checks else None
+        )  # dive's port: ~0.6 s on 40k files
         if checks:
             ctx = ImageContext(image, view, options.checks, efficiency)
             findings = tuple(run_checks(ctx, checks))
