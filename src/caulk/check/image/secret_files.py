@@ -2,7 +2,8 @@
 
 It runs during the single pass over every layer (so a file a later layer deleted is still seen).
 To stay fast it only reads plausible text files under a size cap: no documentation, locale or
-zoneinfo trees, no package databases, no interpreter standard libraries (python3.X outside
+zoneinfo trees, no package databases, no code the distribution ships (Debian's python3-* and node-*
+trees, headers), no interpreter standard libraries (python3.X outside
 site-/dist-packages, perl, npm's own code), no archives, images, compiled objects; anything with a
 NUL byte in its first 8 KiB is treated as binary and skipped. `Hit`s carry redacted values only.
 """
@@ -44,6 +45,12 @@ _SKIP_PREFIXES = (
     "/usr/lib/locale/",
     "/var/lib/dpkg/",
     "/var/cache/debconf/",
+    # code the distribution ships (pip and npm install elsewhere: /usr/local, app directories)
+    "/usr/include/",
+    "/usr/lib/python3/dist-packages/",
+    "/usr/share/nodejs/",
+    "/usr/lib/nodejs/",
+    "/usr/share/javascript/",
 )
 # Interpreters' own libraries, as the distribution or the official images install them (not
 # where applications or their dependencies go: site-packages, dist-packages, app node_modules).
@@ -143,7 +150,7 @@ def scan_text(path: str, data: bytes) -> tuple[Hit, ...]:
 @dataclass(frozen=True, slots=True)
 class SecretAnalyzer:
     name: str = "secrets"
-    version: str = "2"
+    version: str = "3"
     max_size: int = MAX_SIZE
 
     def wants(self, entry: FileEntry) -> bool:

@@ -137,7 +137,10 @@ def entry(path: str, size: int = 10, kind: EntryType = EntryType.FILE) -> FileEn
         ("/usr/lib/python3.11/ssl.py", 10, False),
         ("/usr/local/lib/python3.12/json/decoder.py", 10, False),
         ("/usr/local/lib/python3.12/site-packages/app/settings.py", 10, True),
-        ("/usr/lib/python3/dist-packages/x/conf.py", 10, True),
+        ("/usr/lib/python3/dist-packages/x/conf.py", 10, False),  # Debian's python3-* code
+        ("/usr/local/lib/python3.11/dist-packages/app/conf.py", 10, True),  # pip on Debian
+        ("/usr/share/nodejs/lodash/index.js", 10, False),  # Debian's node-* code
+        ("/app/node_modules/lodash/index.js", 10, True),
         ("/usr/local/lib/node_modules/npm/lib/npm.js", 10, False),
         ("/usr/local/lib/node_modules/mytool/index.js", 10, True),
         ("/usr/lib/x86_64-linux-gnu/perl-base/strict.pm", 10, False),
