@@ -39,9 +39,10 @@ def output_path(destination: str) -> Path | None:
     transport, sep, rest = destination.partition(":")
     if sep and transport in _TRANSPORTS and rest:
         return Path(rest.split(":", 1)[0])
-    if transport == "registry" or not sep or transport not in _TRANSPORTS:
-        from caulk.registry.reference import parse_reference
+    from caulk.registry.reference import parse_reference
+    from caulk.sink import names_a_registry
 
+    if transport == "registry" or names_a_registry(destination):
         try:
             ref = parse_reference(rest if transport == "registry" else destination)
         except UsageError:

@@ -18,7 +18,14 @@ from caulk.sink.draft import ImageDraft, LayerBlob, WrittenImage, draft_from_ima
 from caulk.sink.oci import write_oci_archive, write_oci_dir
 from caulk.sink.registry import write_registry
 
-__all__ = ["ImageDraft", "LayerBlob", "WrittenImage", "draft_from_image", "write_image"]
+__all__ = [
+    "ImageDraft",
+    "LayerBlob",
+    "WrittenImage",
+    "draft_from_image",
+    "names_a_registry",
+    "write_image",
+]
 
 _USAGE = "expected oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:name:tag]"
 
@@ -26,11 +33,23 @@ _USAGE = "expected oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[
 _FILE_TRANSPORTS = ("oci", "oci-archive", "docker-archive")
 
 
+def names_a_registry(text: str) -> bool:
+    """A bare destination must name its registry host (`ghcr.io/o/r:1`, `localhost:5000/r`): a
+    typo like `out.tar` must never become a push to Docker Hub."""
+    first, sep, _ = text.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
 def write_image(draft: ImageDraft, destination: str) -> WrittenImage:
     transport, sep, rest = destination.partition(":")
     if transport == "registry" and rest:
         return write_registry(draft, rest, destination)
     if not sep or transport not in _FILE_TRANSPORTS:
+        if not names_a_registry(destination):
+            raise UsageError(
+                f"invalid destination {destination!r}: {_USAGE}, or a registry HOST/REPO:TAG "
+                "(write registry:REPO:TAG to push to Docker Hub)"
+            )
         return write_registry(draft, destination, destination)
     path_text, _, spec = rest.partition(":")
     if not sep or not path_text:

@@ -107,7 +107,7 @@ def test_bad_blob_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_bad_destination(tmp_path: Path) -> None:
     draft = ImageDraft(config=b"{}", layers=())
-    for dest in ("nope:", "oci:", f"registry:{tmp_path}", "Bad/Repo:1"):
+    for dest in ("nope:", "oci:", f"registry:{tmp_path}", "Bad/Repo:1", "out.tar", "nowhere"):
         with pytest.raises(UsageError):
             write_image(draft, dest)
     (tmp_path / "junk").mkdir()
