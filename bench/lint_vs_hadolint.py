@@ -55,6 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", nargs="?")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--record", action="store_true", help="append a row to bench/RESULTS.md")
     args = ap.parse_args()
     files = [str(f) for f in _corpus(args.corpus)]
     bindir = Path(sys.executable).parent
@@ -79,6 +80,14 @@ def main() -> None:
         h1 = _time([hadolint, "-f", "json", str(small)], repeat)
     print(f"single  caulk {c1:6.3f} s   hadolint {h1:6.3f} s   target <= 0.300 s: "
           f"{'met' if c1 <= 0.3 else 'MISSED'}")  # fmt: skip
+    if args.record:
+        from common import machine, record_row
+
+        cells = [
+            machine(), str(len(files)), f"{c:.2f}", f"{h:.2f}", f"{h / c:.1f}x", f"{c1:.3f}",
+            f"{h1:.3f}", "",
+        ]  # fmt: skip
+        record_row("lint_vs_hadolint", "| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
