@@ -50,7 +50,7 @@ def test_parse_passwd() -> None:
 @pytest.mark.parametrize(
     ("path", "directory"),
     [
-        ("/var/lib/apt/lists/mirror.example.invalid_debian_dists_bookworm_InRelease", "/var/lib/apt/lists"),
+        ("/var/lib/apt/lists/mirror.invalid_debian_dists_bookworm_InRelease", "/var/lib/apt/lists"),
         ("/var/lib/apt/lists/lock", None),
         ("/var/lib/apt/lists/partial/x", None),
         ("/var/lib/apt/lists/auxfiles/x", None),
