@@ -99,7 +99,7 @@ def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
 
 
 def _vulnerabilities(
-    inventory: Inventory, image_ids: frozenset[str], options: ScanOptions, today: datetime
+    inventory: Inventory, image_ids: frozenset[str], options: ScanOptions
 ) -> tuple[tuple[Vulnerability, ...], tuple[Unknown, ...], list[str]]:
     from caulk.match.matcher import match_inventory
     from caulk.match.vex import apply_vex
@@ -200,9 +200,7 @@ def scan_image(
     vulns: tuple[Vulnerability, ...] = ()
     notices: list[str] = []
     if options.vulnerabilities and options.match and read.inventory is not None:
-        vulns, match_unknowns, notices = _vulnerabilities(
-            read.inventory, read.image_ids, options, now
-        )
+        vulns, match_unknowns, notices = _vulnerabilities(read.inventory, read.image_ids, options)
         unknowns = (*unknowns, *match_unknowns)
     if options.dockerfile is not None:
         lint_findings, lint_unknowns = _lint(options.dockerfile)
