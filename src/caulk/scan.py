@@ -21,8 +21,8 @@ from caulk.catalog.interface import Inventory
 from caulk.check.image import ALL_CHECKS, analyzers_for, run_checks
 from caulk.check.image.interface import CheckOptions, ImageContext
 from caulk.fs.cache import LayerCache
-from caulk.fs.efficiency import compute_efficiency
-from caulk.fs.view import build_view
+from caulk.fs.efficiency import Efficiency, compute_efficiency
+from caulk.fs.view import MergedView, build_view
 from caulk.match.ignore import IgnoreFile, apply_ignores
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Target, Unknown
@@ -141,6 +141,19 @@ class _Read:
     image_ids: frozenset[str] = frozenset()
 
 
+def _efficiency(image: Image, view: MergedView, cache: LayerCache | None) -> Efficiency:
+    """dive's numbers (~0.5 s on 40k files), cached per image once its layers were verified."""
+    if cache is None:
+        return compute_efficiency(view)
+    layers = [(layer.diff_id, layer.descriptor.digest) for layer in image.layers]
+    found = cache.get_derived("efficiency", layers)
+    if isinstance(found, Efficiency):
+        return found
+    efficiency = compute_efficiency(view)
+    cache.put_derived("efficiency", layers, efficiency)
+    return efficiency
+
+
 def _read_image(
     reference: str, options: ScanOptions, now: datetime, progress: Progress | None
 ) -> _Read:
@@ -155,9 +168,7 @@ def _read_image(
         if options.cache is True:
             cache = LayerCache.open_default()
         view = build_view(image, analyzers, workers=options.workers, progress=progress, cache=cache)
-        efficiency = (
-            compute_efficiency(view) if checks else None
-        )  # dive's port: ~0.6 s on 40k files
+        efficiency = _efficiency(image, view, cache) if checks else None
         if checks:
             ctx = ImageContext(image, view, options.checks, efficiency)
             findings = tuple(run_checks(ctx, checks))

@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -306,19 +306,29 @@ def _decode_index(doc: Mapping[str, Any]) -> LayerIndex:
     )
 
 
-def _seal(key: CacheKey, li: LayerIndex) -> bytes:
-    doc = {"key": key.document(), "layer": _encode_index(li)}
+def _sealed(doc: Mapping[str, object]) -> bytes:
+    """MAGIC, the payload's sha256, newline, the zlib-compressed JSON payload."""
     payload = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 1)
     return MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
 
-def _unseal(key: CacheKey, blob: bytes) -> LayerIndex:
+def _seal(key: CacheKey, li: LayerIndex) -> bytes:
+    return _sealed({"key": key.document(), "layer": _encode_index(li)})
+
+
+def _checked_payload(blob: bytes) -> bytes:
+    """The payload of a sealed entry, after its header and checksum were checked."""
     head = len(MAGIC) + 65
     if not blob.startswith(MAGIC) or len(blob) < head or blob[head - 1 : head] != b"\n":
         raise _CorruptEntryError("not a cache entry (bad header)")
     payload = blob[head:]
     if hashlib.sha256(payload).hexdigest().encode() != blob[len(MAGIC) : head - 1]:
         raise _CorruptEntryError("checksum mismatch")
+    return payload
+
+
+def _unseal(key: CacheKey, blob: bytes) -> LayerIndex:
+    payload = _checked_payload(blob)
     try:
         doc = json.loads(zlib.decompress(payload))
         if doc["key"] != key.document():
@@ -402,6 +412,10 @@ class LayerCache:
             log.debug("layer %d %s not cached: %s", key.layer, key.diff_id, exc)
             self._count("uncacheable")
             return False
+        return self._write(self.path_of(key), blob)
+
+    def _write(self, path: Path, blob: bytes) -> bool:
+        """Publish `blob` at `path` atomically (temp file + rename), then evict."""
         if len(blob) > self.max_bytes:
             return False
         try:
@@ -409,7 +423,7 @@ class LayerCache:
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(blob)
-                Path(tmp).replace(self.path_of(key))
+                Path(tmp).replace(path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -419,6 +433,54 @@ class LayerCache:
         self._count("writes")
         self.evict()
         return True
+
+    # Derived values: results computed from whole images' verified layers (the dive-port
+    # efficiency), keyed by what they were computed from. Same sealing and eviction as layers.
+
+    def _derived_doc(self, name: str, layers: Sequence[tuple[str, str]]) -> dict[str, object]:
+        return {
+            "derived": name,
+            "layers": [list(pair) for pair in layers],
+            "code": code_fingerprint(),
+            "format": FORMAT_VERSION,
+        }
+
+    def _derived_path(self, doc: dict[str, object]) -> Path:
+        canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+        return self.directory / f"{hashlib.sha256(canonical.encode()).hexdigest()}{SUFFIX}"
+
+    def get_derived(self, name: str, layers: Sequence[tuple[str, str]]) -> object | None:
+        """The value stored for `name` over `layers` ((diff_id, blob digest) pairs), or None."""
+        doc = self._derived_doc(name, layers)
+        path = self._derived_path(doc)
+        try:
+            blob = path.read_bytes()
+            payload = _checked_payload(blob)
+            stored = json.loads(zlib.decompress(payload))
+            if stored["key"] != doc:
+                raise _CorruptEntryError("entry belongs to another key")
+            value = _decode(stored["value"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, IndexError, zlib.error) as exc:
+            log.warning("%s: cache entry rejected (%s)", path, exc)
+            return None
+        except _CorruptEntryError as exc:
+            log.warning("%s: cache entry rejected (%s)", path, exc)
+            self._count("rejected")
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return value
+
+    def put_derived(self, name: str, layers: Sequence[tuple[str, str]], value: object) -> bool:
+        doc = self._derived_doc(name, layers)
+        try:
+            encoded = _encode(value)
+        except TypeError as exc:
+            log.debug("%s not cached: %s", name, exc)
+            return False
+        return self._write(self._derived_path(doc), _sealed({"key": doc, "value": encoded}))
 
     def evict(self) -> int:
         """Delete least recently used entries until the directory holds at most LOW_WATER of

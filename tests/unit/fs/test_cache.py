@@ -490,7 +490,7 @@ def test_parse_size_rejects(text: str) -> None:
 
 def test_cli_fills_the_cache_and_no_cache_leaves_it_alone(tmp_path: Path) -> None:
     ref = f"oci:{DEMO}:latest"
-    for flags, expected in ((["--no-cache"], 0), ([], 3)):
+    for flags, expected in ((["--no-cache"], 0), ([], 4)):  # 3 layers + the efficiency entry
         root = tmp_path / f"root{expected}"
         run = run_caulk_subprocess(
             "-q", "scan", "--scanners", "hygiene", "-f", "json", *flags, ref,
@@ -564,3 +564,31 @@ def test_visible_results_equal_the_plain_walk(demo: Path, cache: LayerCache) -> 
             assert list(view.results(analyzer.name)) == expected
             assert list(view.results(analyzer.name)) == expected  # memoised: same again
     assert cache.stats.hits == 3
+
+
+def test_efficiency_is_cached_per_image_and_checked(
+    demo: Path, cache: LayerCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import caulk.scan
+
+    calls: list[int] = []
+    real = caulk.scan.compute_efficiency
+
+    def counting(view: MergedView) -> object:
+        calls.append(1)
+        return real(view)
+
+    monkeypatch.setattr(caulk.scan, "compute_efficiency", counting)
+    options = ScanOptions(vulnerabilities=False, cache=cache)
+    cold = scan_image(f"oci:{demo}:latest", options)
+    warm = scan_image(f"oci:{demo}:latest", options)
+    assert len(calls) == 1
+    assert warm.efficiency == cold.efficiency and cold.efficiency is not None
+    # another image (other layers) does not get this image's numbers
+    assert cache.get_derived("efficiency", [("sha256:" + "0" * 64, "sha256:" + "1" * 64)]) is None
+    # a tampered entry is rejected and recomputed, never trusted
+    for entry in cache.directory.iterdir():
+        blob = entry.read_bytes()
+        entry.write_bytes(blob[:-5] + bytes(5))
+    again = scan_image(f"oci:{demo}:latest", ScanOptions(vulnerabilities=False, cache=cache))
+    assert again.efficiency == cold.efficiency and len(calls) == 2
