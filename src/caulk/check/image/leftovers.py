@@ -27,10 +27,13 @@ _PIP_CACHE = re.compile(r"^(/root/\.cache/pip|/home/[^/]+/\.cache/pip)/")
 _WHOLE_DIRS = ("/var/cache/apk", "/var/cache/yum", "/var/cache/dnf")
 _APT_LISTS = "/var/lib/apt/lists"
 _APT_LISTS_EXCLUDED = ("lock", "partial", "auxfiles")
+_CANDIDATES = ("/var/lib/apt/lists/", "/var/cache/", "/root/.cache/pip/", "/home/")
 
 
 def cache_dir(path: str) -> str | None:
     """The cache directory a file belongs to, or None if it is not a package-manager leftover."""
+    if not path.startswith(_CANDIDATES):  # nearly every path: one C-level test
+        return None
     if path.startswith(_APT_LISTS + "/"):
         first = path[len(_APT_LISTS) + 1 :].split("/", 1)[0]
         return None if first in _APT_LISTS_EXCLUDED else _APT_LISTS
