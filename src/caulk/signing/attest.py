@@ -11,9 +11,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from caulk.errors import SignatureError, UsageError
-from caulk.signing.attach import LayerEntry, append_layer, read_layers
-from caulk.signing.checks import ecdsa_verifies, fetch_layer
+from caulk.errors import UsageError
+from caulk.signing.attach import LayerEntry, append_layer
+from caulk.signing.checks import check_artifact_layers, ecdsa_verifies, fetch_layer
 from caulk.signing.dsse import STATEMENT_TYPES, make_envelope, make_statement, pae, parse_envelope
 from caulk.signing.interface import (
     ATT_SUFFIX,
@@ -23,7 +23,6 @@ from caulk.signing.interface import (
     PREDICATE_TYPES,
     SIGNATURE_ANNOTATION,
     SignResult,
-    Verified,
     VerifyResult,
 )
 from caulk.signing.target import Target, artifact_tag, docker_identity, open_target
@@ -97,24 +96,13 @@ def verify_attestations(
 ) -> VerifyResult:
     """Every attestation layer is checked; at least one of `predicate_type` must pass."""
     with open_target(reference) as target:
-        tag = artifact_tag(target.digest, ATT_SUFFIX)
-        manifest = target.store.get_manifest(tag)
-        if manifest is None:
-            raise SignatureError(
-                f"no attestations found for {target.digest} (no tag {tag})", where=reference
-            )
-        verified: list[Verified] = []
-        rejected: list[str] = []
-        for i, layer in enumerate(read_layers(manifest, where=f"{target.store.where}:{tag}")):
-            outcome = _check(target, layer, key, predicate_type)
-            if isinstance(outcome, str):
-                rejected.append(f"attestation {i + 1}: {outcome}")
-            else:
-                verified.append(Verified(i, outcome[0], outcome[1]))
-    if not verified:
-        reasons = "; ".join(rejected) or "the attestation manifest has no layers"
-        raise SignatureError(f"no valid attestation: {reasons}", where=reference)
-    return VerifyResult(reference, target.digest, tuple(verified), tuple(rejected))
+        return check_artifact_layers(
+            reference,
+            target,
+            ATT_SUFFIX,
+            "attestation",
+            lambda layer: _check(target, layer, key, predicate_type),
+        )
 
 
 def _check(

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from caulk.errors import InputError, UsageError
+from caulk.errors import InputError, SignatureError, UsageError
 from caulk.registry.reference import Reference, parse_reference
-from caulk.signing.attach import LayerEntry
+from caulk.signing.attach import LayerEntry, read_layers
+from caulk.signing.interface import Verified, VerifyResult
 from caulk.signing.store import ArtifactStore, sha256_digest
+from caulk.signing.target import Target, artifact_tag
 
 __all__ = [
     "ExpectedIdentity",
+    "check_artifact_layers",
     "decode_signature",
     "ecdsa_verifies",
     "explicit_tag",
@@ -97,3 +102,33 @@ def identity_problem(claimed: str, expected: ExpectedIdentity, digest: str) -> s
     if ref.digest is not None and ref.digest != digest:
         return f"docker-reference names digest {ref.digest}, not {digest}"
     return None
+
+
+def check_artifact_layers(
+    reference: str,
+    target: Target,
+    suffix: str,
+    what: str,
+    check: Callable[[LayerEntry], tuple[Any, bytes] | str],
+) -> VerifyResult:
+    """Check every layer of the `sha256-<hex>.<suffix>` artifact of `target` with `check` (which
+    returns (payload, raw) or a reason); at least one must pass, else SignatureError with every
+    reason. `what` is "signature" or "attestation"."""
+    tag = artifact_tag(target.digest, suffix)
+    manifest = target.store.get_manifest(tag)
+    if manifest is None:
+        raise SignatureError(
+            f"no {what}s found for {target.digest} (no tag {tag})", where=reference
+        )
+    verified: list[Verified] = []
+    rejected: list[str] = []
+    for i, layer in enumerate(read_layers(manifest, where=f"{target.store.where}:{tag}")):
+        outcome = check(layer)
+        if isinstance(outcome, str):
+            rejected.append(f"{what} {i + 1}: {outcome}")
+        else:
+            verified.append(Verified(i, outcome[0], outcome[1]))
+    if not verified:
+        reasons = "; ".join(rejected) or f"the {what} manifest has no layers"
+        raise SignatureError(f"no valid {what}: {reasons}", where=reference)
+    return VerifyResult(reference, target.digest, tuple(verified), tuple(rejected))

@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from caulk.errors import SignatureError, UsageError
-from caulk.signing.attach import LayerEntry, append_layer, read_layers
+from caulk.errors import UsageError
+from caulk.signing.attach import LayerEntry, append_layer
 from caulk.signing.checks import (
     ExpectedIdentity,
+    check_artifact_layers,
     decode_signature,
     ecdsa_verifies,
     fetch_layer,
@@ -23,7 +24,6 @@ from caulk.signing.interface import (
     SIGNATURE_ANNOTATION,
     SIMPLESIGNING_MEDIA_TYPE,
     SignResult,
-    Verified,
     VerifyResult,
 )
 from caulk.signing.payload import make_payload, parse_payload
@@ -105,24 +105,13 @@ def verify_image(
     """Every signature layer is checked; at least one must pass, else SignatureError."""
     with open_target(reference) as target:
         expected = expected_identity(target, identity)
-        tag = artifact_tag(target.digest, SIG_SUFFIX)
-        manifest = target.store.get_manifest(tag)
-        if manifest is None:
-            raise SignatureError(
-                f"no signatures found for {target.digest} (no tag {tag})", where=reference
-            )
-        verified: list[Verified] = []
-        rejected: list[str] = []
-        for i, layer in enumerate(read_layers(manifest, where=f"{target.store.where}:{tag}")):
-            outcome = _check(target, layer, key, expected, annotations or {})
-            if isinstance(outcome, str):
-                rejected.append(f"signature {i + 1}: {outcome}")
-            else:
-                verified.append(Verified(i, outcome[0], outcome[1]))
-    if not verified:
-        reasons = "; ".join(rejected) or "the signature manifest has no layers"
-        raise SignatureError(f"no valid signature: {reasons}", where=reference)
-    return VerifyResult(reference, target.digest, tuple(verified), tuple(rejected))
+        return check_artifact_layers(
+            reference,
+            target,
+            SIG_SUFFIX,
+            "signature",
+            lambda layer: _check(target, layer, key, expected, annotations or {}),
+        )
 
 
 def _check(
