@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support import synth
+from tests.support.http_server import QuietServer, Seen, reply, serve
 
 __all__ = ["FAULTS", "FakeRegistry", "Seen", "blob_store", "docker_config"]
 
@@ -33,17 +34,6 @@ USER, PASSWORD = "bob", "hunter2"
 HTML_PAGE = (
     b"<html><head><title>Oops</title></head><body><h1>Service Unavailable</h1></body></html>"
 )
-
-Seen = dict[str, str]
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    """Clients that hang up mid-answer (caulk stopping a bad download) are expected here."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass
 
 
 @dataclass
@@ -91,7 +81,7 @@ class FakeRegistry:
 
             do_HEAD = do_GET
 
-        server = _QuietServer(("127.0.0.1", 0), Handler)
+        server = QuietServer(("127.0.0.1", 0), Handler)
         reg = cls(f"127.0.0.1:{server.server_address[1]}", image, fault, redirect_to=redirect_to)
         state["reg"] = reg
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -107,16 +97,16 @@ class FakeRegistry:
     def handle(self, h: http.server.BaseHTTPRequestHandler) -> None:
         fault = self.fault
         if fault == "auth-loop" or (fault == "redirect-blobs" and not self._authorized(h)):
-            self._reply(h, 401, b"", WWW_Authenticate='Basic realm="fake"')
+            reply(h, 401, b"", WWW_Authenticate='Basic realm="fake"')
             return
         if fault == "html-404" and h.path != "/v2/":
-            self._reply(h, 404, HTML_PAGE, Content_Type="text/html")
+            reply(h, 404, HTML_PAGE, Content_Type="text/html")
             return
         if fault == "html-503" and h.path != "/v2/":
-            self._reply(h, 503, HTML_PAGE, Content_Type="text/html", Retry_After="1")
+            reply(h, 503, HTML_PAGE, Content_Type="text/html", Retry_After="1")
             return
         if h.path == "/v2/":
-            self._reply(h, 200, b"{}", Content_Type="application/json")
+            reply(h, 200, b"{}", Content_Type="application/json")
             return
         prefix = f"/v2/{REPO}/"
         if h.path.startswith(prefix + "manifests/"):
@@ -124,7 +114,7 @@ class FakeRegistry:
         elif h.path.startswith(prefix + "blobs/"):
             self._blob(h, h.path[len(prefix + "blobs/") :])
         else:
-            self._reply(h, 404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no such repo"}]}')
+            reply(h, 404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no such repo"}]}')
 
     def _authorized(self, h: http.server.BaseHTTPRequestHandler) -> bool:
         expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -133,7 +123,7 @@ class FakeRegistry:
     def _manifest(self, h: http.server.BaseHTTPRequestHandler, ident: str) -> None:
         img = self.image
         if ident not in (TAG, img.manifest_digest):
-            self._reply(h, 404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}')
+            reply(h, 404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}')
             return
         body, digest = img.manifest, img.manifest_digest
         if self.fault == "manifest-digest-lie":
@@ -145,16 +135,16 @@ class FakeRegistry:
         if self.fault == "slow-loris":
             self._drip(h, body, headers)
             return
-        self._reply(h, 200, body, **headers)
+        reply(h, 200, body, **headers)
 
     def _blob(self, h: http.server.BaseHTTPRequestHandler, digest: str) -> None:
         data = self.image.blobs.get(digest)
         if data is None:
-            self._reply(h, 404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"unknown"}]}')
+            reply(h, 404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"unknown"}]}')
             return
         is_layer = digest in self.image.layer_digests
         if self.fault == "redirect-blobs" and self.redirect_to:
-            self._reply(h, 307, b"", Location=f"http://{self.redirect_to}/storage/{digest}")
+            reply(h, 307, b"", Location=f"http://{self.redirect_to}/storage/{digest}")
             return
         if is_layer and self.fault == "blob-too-long":
             data = data + b"\0" * 4096  # more than the descriptor's size
@@ -162,7 +152,7 @@ class FakeRegistry:
             data = data[: len(data) // 2]
         elif is_layer and self.fault == "blob-other-content":
             data = bytes(b ^ 0x5A for b in data)  # same size, other digest
-        self._reply(h, 200, data, Content_Type="application/octet-stream")
+        reply(h, 200, data, Content_Type="application/octet-stream")
 
     def _drip(self, h: http.server.BaseHTTPRequestHandler, body: bytes, headers: Any) -> None:
         """Announce the body, then send one byte every 0.2 s (dodges any per-read timeout)."""
@@ -176,43 +166,17 @@ class FakeRegistry:
             h.wfile.flush()
             time.sleep(0.2)
 
-    @staticmethod
-    def _reply(
-        h: http.server.BaseHTTPRequestHandler, status: int, body: bytes, **headers: str
-    ) -> None:
-        h.send_response(status)
-        for key, value in headers.items():
-            h.send_header(key.replace("_", "-"), value)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
-
 
 @contextmanager
 def blob_store(image: synth.SynthImage) -> Iterator[tuple[str, list[Seen]]]:
     """Another host (a CDN) serving `/storage/<digest>` without any auth; records requests."""
-    seen: list[Seen] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        data = image.blobs.get(h.path.rpartition("/")[2], b"")
+        reply(h, 200 if data else 404, data)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
-            data = image.blobs.get(self.path.rpartition("/")[2], b"")
-            FakeRegistry._reply(self, 200 if data else 404, data)
-
-    server = _QuietServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(handle) as served:
+        yield served
 
 
 def docker_config(user: str = USER, password: str = PASSWORD, *, host: str) -> dict[str, Any]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,44 +14,7 @@ from caulk.errors import AuthError, RegistryError, VerificationError
 from caulk.registry.client import RegistryClient
 from caulk.registry.credentials import Credentials, CredentialStore
 from caulk.registry.reference import Reference
-
-Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
-
-
-@contextmanager
-def serve(handle: Handler) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    seen: list[dict[str, str]] = []
-
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
-            handle(self)
-
-        do_HEAD = do_GET
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def reply(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
-    h.send_response(status)
-    for key, value in headers.items():
-        h.send_header(key.replace("_", "-"), value)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    if h.command != "HEAD":
-        h.wfile.write(body)
+from tests.support.http_server import reply, serve
 
 
 def _client(host: str, tmp_path: Path, **kw: object) -> RegistryClient:

@@ -224,44 +224,14 @@ def test_skopeo_sigstore_sign_and_verify(tmp_path: Path, registry: RegistryServe
         # Both directions are disabled in this build: prove it for verification too, then skip.
         _push(tmp_path, registry, "team-f/app:1.0", b"skopeo")
         sign_image(dest, key)
-        check = subprocess.run(
-            [
-                "skopeo",
-                "--policy",
-                str(policy),
-                "--registries.d",
-                str(regd),
-                "copy",
-                "--src-tls-verify=false",
-                f"docker://{dest}",
-                f"oci:{tmp_path / 'out'}:x",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        check = _skopeo_verifying_copy(policy, regd, dest, tmp_path / "out")
         assert DEBIAN_SIGSTORE_DISABLED in check.stderr, check.stderr
         pytest.skip(f"skopeo: {DEBIAN_SIGSTORE_DISABLED} (signing and policy verification)")
     assert signing.returncode == 0, signing.stderr
     result = verify_image(dest, key.public_key())  # skopeo's claim names repo:tag
     assert result.verified
     sign_image(dest, key)
-    check = subprocess.run(
-        [
-            "skopeo",
-            "--policy",
-            str(policy),
-            "--registries.d",
-            str(regd),
-            "copy",
-            "--src-tls-verify=false",
-            f"docker://{dest}",
-            f"oci:{tmp_path / 'out'}:x",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = _skopeo_verifying_copy(policy, regd, dest, tmp_path / "out")
     assert check.returncode == 0, check.stderr
 
 
@@ -289,3 +259,14 @@ def test_push_order_leaves_no_tag_on_failure(
             "team-g/app",
             sha256_digest(b"{}"),
         )
+
+
+def _skopeo_verifying_copy(
+    policy: Path, regd: Path, dest: str, out: Path
+) -> subprocess.CompletedProcess[str]:
+    """`skopeo copy` of `dest` under a policy that requires its sigstore signature."""
+    return subprocess.run(
+        ["skopeo", "--policy", str(policy), "--registries.d", str(regd), "copy",
+         "--src-tls-verify=false", f"docker://{dest}", f"oci:{out}:x"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
