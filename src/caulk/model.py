@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from caulk.catalog.interface import Distro, Package
-    from caulk.match.interface import Vulnerability
+    from caulk.match.interface import Coverage, Vulnerability
+    from caulk.vulndb.interface import SourceFreshness
 
 __all__ = [
     "Finding",
@@ -117,3 +118,5 @@ class ScanResult:
     packages: tuple[Package, ...] | None = None  # None: packages were not catalogued
     vulnerabilities: tuple[Vulnerability, ...] = ()  # ignored ones carry `ignored`
     notices: tuple[str, ...] = ()  # warnings for the user: EOL distro, expired ignores, …
+    coverage: Coverage | None = None  # packages checked and not (None: nothing was matched)
+    advisory_data: tuple[SourceFreshness, ...] = ()  # the advisory sources matched against

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,14 +24,15 @@ from caulk.fs.cache import LayerCache
 from caulk.fs.efficiency import Efficiency, compute_efficiency
 from caulk.fs.view import MergedView, build_view
 from caulk.match.ignore import IgnoreFile, apply_ignores
-from caulk.match.interface import Vulnerability
+from caulk.match.interface import Coverage, Vulnerability
 from caulk.model import Finding, ScanResult, Target, Unknown
+from caulk.policy.freshness import DEFAULT_MAX_DB_AGE, describe_stale, stale_sources
 from caulk.source import open_image
 from caulk.source.interface import Image, Platform
 
 if TYPE_CHECKING:
     from caulk.match.vex import VexStatement
-    from caulk.vulndb.interface import AdvisoryStore
+    from caulk.vulndb.interface import AdvisoryStore, SourceFreshness
 
 __all__ = ["ScanOptions", "scan_image", "target_of"]
 
@@ -59,6 +60,7 @@ class ScanOptions:
     dockerfile: Path | None = None  # lint it and merge its findings into the report
     # Per-layer index cache: True = the user's (`fs.cache`), False = none, or a given one.
     cache: bool | LayerCache = True
+    max_db_age: timedelta = DEFAULT_MAX_DB_AGE  # older advisory data gets a warning
 
 
 def target_of(image: Image, size: int = 0) -> Target:
@@ -98,15 +100,33 @@ def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
     return notices
 
 
+@dataclass(frozen=True, slots=True)
+class _Matched:
+    vulnerabilities: tuple[Vulnerability, ...]
+    unknowns: tuple[Unknown, ...]
+    notices: list[str]
+    coverage: Coverage | None
+    advisory_data: tuple[SourceFreshness, ...]
+
+
+def _matched_sources(inventory: Inventory, store: AdvisoryStore) -> tuple[SourceFreshness, ...]:
+    """The imported sources holding data for an ecosystem of the inventory."""
+    wanted = {p.ecosystem for p in inventory.packages}
+    return tuple(s for s in store.freshness() if wanted.intersection(s.ecosystems))
+
+
 def _vulnerabilities(
-    inventory: Inventory, image_ids: frozenset[str], options: ScanOptions
-) -> tuple[tuple[Vulnerability, ...], tuple[Unknown, ...], list[str]]:
+    inventory: Inventory, image_ids: frozenset[str], options: ScanOptions, now: datetime
+) -> _Matched:
     from caulk.match.matcher import match_inventory
     from caulk.match.vex import apply_vex
     from caulk.vulndb import load_store
 
     store = options.store or load_store()
     matched = match_inventory(inventory, store)
+    sources = _matched_sources(inventory, store)
+    stale = stale_sources(sources, now, options.max_db_age)
+    freshness = [describe_stale(stale, options.max_db_age)] if stale else []
     vulns = apply_vex(options.vex, matched.vulnerabilities, image_ids)
     if options.ignore_unfixed:
         vulns = tuple(
@@ -115,7 +135,8 @@ def _vulnerabilities(
             else dataclasses.replace(v, ignored="no fix available (--ignore-unfixed)")
             for v in vulns
         )
-    return vulns, matched.unknowns, _notices(inventory, store)
+    notices = [*_notices(inventory, store), *freshness]
+    return _Matched(vulns, matched.unknowns, notices, matched.coverage, sources)
 
 
 def _lint(path: Path) -> tuple[tuple[Finding, ...], tuple[Unknown, ...]]:
@@ -210,9 +231,11 @@ def scan_image(
     findings, unknowns = read.findings, read.unknowns
     vulns: tuple[Vulnerability, ...] = ()
     notices: list[str] = []
+    matched: _Matched | None = None
     if options.vulnerabilities and options.match and read.inventory is not None:
-        vulns, match_unknowns, notices = _vulnerabilities(read.inventory, read.image_ids, options)
-        unknowns = (*unknowns, *match_unknowns)
+        matched = _vulnerabilities(read.inventory, read.image_ids, options, now)
+        vulns, notices = matched.vulnerabilities, matched.notices
+        unknowns = (*unknowns, *matched.unknowns)
     if options.dockerfile is not None:
         lint_findings, lint_unknowns = _lint(options.dockerfile)
         findings = (*findings, *lint_findings)
@@ -230,4 +253,6 @@ def scan_image(
         packages=read.inventory.packages if read.inventory else None,
         vulnerabilities=vulns,
         notices=(*notices, *expired),
+        coverage=matched.coverage if matched else None,
+        advisory_data=matched.advisory_data if matched else (),
     )

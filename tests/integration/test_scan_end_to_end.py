@@ -54,6 +54,8 @@ def test_gate_ignore_file_and_vex(
         "vuln",
         "--fail-on",
         "HIGH",
+        "--unrated-as",  # the unrated ones fail closed; this test is about ignores
+        "LOW",
         "--ignore-file",
         ignore,
         "-f",
@@ -88,7 +90,17 @@ def test_gate_ignore_file_and_vex(
         )
     )
     run = run_caulk(
-        "scan", "--scanners", "vuln", "--fail-on", "HIGH", "--vex", vex, DEMO, cwd=repo_root
+        "scan",
+        "--scanners",
+        "vuln",
+        "--fail-on",
+        "HIGH",
+        "--unrated-as",
+        "LOW",
+        "--vex",
+        vex,
+        DEMO,
+        cwd=repo_root,
     )
     assert run.code == 0, run
 

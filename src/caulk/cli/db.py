@@ -15,7 +15,7 @@ from caulk.cli.main import cli
 from caulk.errors import OperationalError, UsageError
 from caulk.vulndb.defaults import default_store
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
-from caulk.vulndb.interface import ImportReport
+from caulk.vulndb.interface import ImportReport, SourceFreshness
 from caulk.vulndb.paths import default_db_path, feeds_dir
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
 
@@ -81,7 +81,8 @@ def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
         fetcher = Fetcher(client, feeds_dir())
         for source in sources:
             if _is_url(source):
-                files.append(SourceFile(source, fetcher.fetch(Feed(source)).path))
+                download = fetcher.fetch(Feed(source))
+                files.append(SourceFile(source, download.path, download.last_modified))
             elif Path(source).exists():
                 files.append(SourceFile(str(Path(source).resolve()), Path(source)))
             else:
@@ -147,9 +148,21 @@ def update(
         )
 
 
+def _data_date(source: SourceFreshness, now: datetime) -> dict[str, Any]:
+    """The data's own date (feed timestamp, else newest record `modified`) and its age."""
+    if source.data_date is None:
+        return {"data_date": None, "date_basis": None, "data_age": None}
+    return {
+        "data_date": source.data_date,
+        "date_basis": source.date_basis,
+        "data_age": _age(source.data_date.replace("Z", "+00:00"), now),
+    }
+
+
 def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
     advisories, withdrawn = store.count()
     meta = store.meta()
+    dates = {f.location: f for f in store.freshness()}
     return {
         "path": str(store.path),
         "schema_version": meta.get("schema_version"),
@@ -170,6 +183,8 @@ def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
                 "duplicates": s.duplicates,
                 "sha256": s.sha256,
                 "unknown_ecosystems": list(s.unknown_ecosystems),
+                **_data_date(dates[s.location], now),
+                "ecosystems": list(dates[s.location].ecosystems),
             }
             for s in store.sources()
         ],
@@ -209,7 +224,12 @@ def status(ctx: click.Context, fmt: str) -> None:
     click.echo("sources:")
     for s in shown["sources"]:
         skipped = f", {s['skipped']} skipped" if s["skipped"] else ""
+        dated = (
+            f"data from {s['data_date']} ({s['data_age']} old, {s['date_basis']})"
+            if s["data_date"]
+            else "data date unknown (no feed timestamp, no record dates)"
+        )
         click.echo(
             f"  {s['location']}  [{','.join(s['kinds'])}] {s['records']} records{skipped},"
-            f" imported {s['imported_at']} ({s['age']} ago), sha256 {s['sha256'][:12]}"
+            f" {dated}, imported {s['imported_at']} ({s['age']} ago), sha256 {s['sha256'][:12]}"
         )

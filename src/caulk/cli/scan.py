@@ -16,6 +16,7 @@ from caulk.errors import EXIT_GATE, UsageError
 from caulk.match.ignore import IgnoreFile, load_ignore_file
 from caulk.model import Severity
 from caulk.policy import gate
+from caulk.policy.freshness import parse_max_age
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
@@ -103,6 +104,29 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 )
 @click.option("--exit-on-eol", is_flag=True, help="Exit 1 when the distro is end of life.")
 @click.option(
+    "--unrated-as",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    help="Severity a vulnerability without any rating counts as for --fail-on"
+    " (default: it fails --fail-on, whatever the threshold).",
+)
+@click.option(
+    "--fail-on-unchecked",
+    is_flag=True,
+    help="Exit 1 when packages could not be checked (no data, end of life, version not read).",
+)
+@click.option(
+    "--db-max-age",
+    default="7d",
+    show_default=True,
+    envvar="CAULK_DB_MAX_AGE",
+    help="Warn when the advisory data is older than this (7d, 36h…; env CAULK_DB_MAX_AGE).",
+)
+@click.option(
+    "--fail-on-stale-db",
+    is_flag=True,
+    help="Exit 1 when the advisory data is older than --db-max-age (or carries no date).",
+)
+@click.option(
     "--dockerfile",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Lint the Dockerfile the image came from and merge its findings.",
@@ -135,6 +159,10 @@ def scan(
     ignore_file: Path | None,
     vex: tuple[Path, ...],
     exit_on_eol: bool,
+    unrated_as: str | None,
+    fail_on_unchecked: bool,
+    db_max_age: str,
+    fail_on_stale_db: bool,
     dockerfile: Path | None,
     db: Path | None,
     no_cache: bool,
@@ -144,6 +172,7 @@ def scan(
     wanted = {s.strip() for s in scanners.split(",") if s.strip()}
     if not wanted or wanted - {"hygiene", "vuln"}:
         raise UsageError(f"--scanners takes hygiene and/or vuln, not {scanners!r}")
+    max_db_age = parse_max_age(db_max_age)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = Path(DEFAULT_IGNORE_FILE)
     options = ScanOptions(
@@ -157,6 +186,7 @@ def scan(
         vex=_load_vex(vex),
         cache=not no_cache,
         dockerfile=dockerfile,
+        max_db_age=max_db_age,
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)
@@ -164,7 +194,14 @@ def scan(
     write_output(render(result, fmt, color=color), output)
     for notice in result.notices if fmt != "table" or output is not None else ():
         click.echo(f"caulk: warning: {notice}", err=True)
-    verdict = gate(result, Severity.parse(fail_on) if fail_on else None, exit_on_eol=exit_on_eol)
+    verdict = gate(
+        result,
+        Severity.parse(fail_on) if fail_on else None,
+        exit_on_eol=exit_on_eol,
+        unrated_as=Severity.parse(unrated_as) if unrated_as else None,
+        fail_on_unchecked=fail_on_unchecked,
+        fail_on_stale_db=max_db_age if fail_on_stale_db else None,
+    )
     if not verdict.passed:
         for reason in verdict.reasons:
             click.echo(f"caulk: gate failed: {reason}", err=True)

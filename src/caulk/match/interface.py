@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from caulk.model import Location, Severity
 
-__all__ = ["FixState", "Vulnerability"]
+__all__ = ["UNCHECKED_REASONS", "Coverage", "FixState", "Unchecked", "Vulnerability"]
 
 FixState = str  # "fixed" | "not_fixed" | "will_not_fix" | "fix_deferred" | "end_of_life"
 
@@ -37,3 +37,42 @@ class Vulnerability:
     location: Location = field(default_factory=Location)
     source_package: str | None = None  # distro source package the advisory names
     ignored: str | None = None  # reason, when an ignore rule or VEX statement suppressed it
+
+
+# Why a package was not checked against advisories (the `reason` of `Unchecked`).
+UNCHECKED_REASONS = {
+    "no-data": "no data for this ecosystem/release",
+    "end-of-life": "end-of-life release",
+    "version-not-understood": "version not understood",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A package the scan could not check: its verdict says nothing about it."""
+
+    name: str
+    version: str
+    purl: str
+    ecosystem: str
+    reason: str  # a key of UNCHECKED_REASONS
+    detail: str  # one line for the user
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the inventory the advisory data could speak for."""
+
+    packages: int
+    unchecked: tuple[Unchecked, ...] = ()
+
+    @property
+    def checked(self) -> int:
+        return self.packages - len(self.unchecked)
+
+    def by_reason(self) -> dict[str, int]:
+        counts = dict.fromkeys(UNCHECKED_REASONS, 0)
+        for item in self.unchecked:
+            counts[item.reason] = counts.get(item.reason, 0) + 1
+        return counts

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from caulk.catalog.interface import Inventory, Package
-from caulk.match.interface import FixState, Vulnerability
+from caulk.match.coverage import coverage_of
+from caulk.match.interface import Coverage, FixState, Vulnerability
 from caulk.match.ranges import Verdict, affected_status
 from caulk.match.severity import severity_of
 from caulk.match.version import VersionError, VersionScheme, scheme_for
@@ -37,6 +38,7 @@ class MatchResult:
     vulnerabilities: tuple[Vulnerability, ...]
     unknowns: tuple[Unknown, ...]
     packages_matched: int  # packages whose ecosystem has version rules and was queried
+    coverage: Coverage | None = None  # which packages could be checked, why the rest could not
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +173,14 @@ def match_inventory(inventory: Inventory, store: AdvisoryStore) -> MatchResult:
     vulnerabilities: list[Vulnerability] = []
     unknowns: list[Unknown] = []
     matched = 0
-    for package in inventory.packages:
+    not_understood: dict[int, str] = {}
+    for index, package in enumerate(inventory.packages):
         found, unknown = match_package(package, store)
         matched += 1
         vulnerabilities.extend(found)
         if unknown is not None:
             unknowns.append(unknown)
+            not_understood[index] = unknown.reason
     vulnerabilities.sort(
         key=lambda v: (
             -int(v.severity),
@@ -186,4 +190,5 @@ def match_inventory(inventory: Inventory, store: AdvisoryStore) -> MatchResult:
             v.location.path or "",
         )
     )
-    return MatchResult(tuple(vulnerabilities), tuple(unknowns), matched)
+    coverage = coverage_of(inventory, store, not_understood)
+    return MatchResult(tuple(vulnerabilities), tuple(unknowns), matched, coverage)

@@ -1,12 +1,18 @@
 """The `--fail-on` gate: a pure function of the result. Ignored vulnerabilities (ignore file,
-VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro."""
+VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro.
+
+Unrated vulnerabilities fail `--fail-on` unless `unrated_as` rates them; `fail_on_unchecked` fails
+when packages were not checked; `fail_on_stale_db` when the data is older than that age (see
+`policy.coverage`)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 from caulk.model import ScanResult, Severity
+from caulk.policy.coverage import stale_reasons, unchecked_reasons, unrated_reasons
 
 __all__ = ["Verdict", "gate"]
 
@@ -17,9 +23,18 @@ class Verdict:
     reasons: tuple[str, ...] = ()
 
 
-def gate(result: ScanResult, fail_on: Severity | None, *, exit_on_eol: bool = False) -> Verdict:
-    """Fail when any finding or unignored vulnerability is at or above `fail_on` (None: never),
-    or, with `exit_on_eol`, when the distro is past its end of life."""
+def gate(
+    result: ScanResult,
+    fail_on: Severity | None,
+    *,
+    exit_on_eol: bool = False,
+    unrated_as: Severity | None = None,
+    fail_on_unchecked: bool = False,
+    fail_on_stale_db: timedelta | None = None,
+) -> Verdict:
+    """Fail when any finding or unignored vulnerability is at or above `fail_on` (None: never;
+    unrated ones count as failing unless `unrated_as` rates them), or, with `exit_on_eol`, when
+    the distro is past its end of life, or on unchecked packages / stale data when asked."""
     reasons: list[str] = []
     if fail_on is not None:
         hits = Counter(f.rule_id for f in result.findings if f.severity >= fail_on)
@@ -29,6 +44,11 @@ def gate(result: ScanResult, fail_on: Severity | None, *, exit_on_eol: bool = Fa
         vulns = [v for v in result.vulnerabilities if v.ignored is None and v.severity >= fail_on]
         if vulns:
             reasons.append(f"{len(vulns)} vulnerabilities at or above {fail_on.name} (not ignored)")
+    reasons += unrated_reasons(result, fail_on, unrated_as)
+    if fail_on_unchecked:
+        reasons += unchecked_reasons(result)
+    if fail_on_stale_db is not None:
+        reasons += stale_reasons(result, fail_on_stale_db)
     if exit_on_eol and result.distro is not None and result.distro.is_eol:
         reasons.append(
             f"{result.distro.id} {result.distro.version_id} is end of life ({result.distro.eol})"

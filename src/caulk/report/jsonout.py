@@ -15,6 +15,12 @@ from typing import Any
 from caulk.catalog.interface import Package
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, Location, ScanResult, Severity, Unknown
+from caulk.report.coverage import (
+    advisory_data_document,
+    coverage_document,
+    coverage_summary,
+    unrated_count,
+)
 
 __all__ = ["SCHEMA_VERSION", "render_json", "to_document"]
 
@@ -146,6 +152,12 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     }
     if doc["summary"]["packages"] is None:
         del doc["summary"]["packages"]
+    doc["summary"]["unratedVulnerabilities"] = unrated_count(result)
+    if result.coverage is not None:
+        doc["summary"]["coverage"] = coverage_summary(result.coverage)
+        doc["coverage"] = coverage_document(result.coverage)
+    if result.advisory_data:
+        doc["advisoryData"] = advisory_data_document(result.advisory_data)
     if result.distro is not None:
         doc["distro"] = _plain(result.distro)
     if result.packages is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from caulk.check.registry import get_rule
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Severity
+from caulk.report.coverage import advisory_data_document, coverage_document, unrated_count
 
 __all__ = ["render_sarif"]
 
@@ -122,6 +123,18 @@ def _vuln_result(v: Vulnerability, index: int) -> dict[str, Any]:
     }
 
 
+def _run_properties(result: ScanResult) -> dict[str, Any]:
+    """The image digest, and the verdict's blind spots: unchecked packages, unrated
+    vulnerabilities, the advisory data's dates."""
+    properties: dict[str, Any] = {"imageDigest": result.target.digest}
+    if result.coverage is not None:
+        properties["coverage"] = coverage_document(result.coverage)
+        properties["unratedVulnerabilities"] = unrated_count(result)
+    if result.advisory_data:
+        properties["advisoryData"] = advisory_data_document(result.advisory_data)
+    return properties
+
+
 def render_sarif(result: ScanResult, color: bool = False) -> bytes:
     del color
     rule_ids: list[str] = []
@@ -169,7 +182,7 @@ def render_sarif(result: ScanResult, color: bool = False) -> bytes:
                         "description": {"text": f"root filesystem of {target_uri}"},
                     }
                 },
-                "properties": {"imageDigest": result.target.digest},
+                "properties": _run_properties(result),
                 "results": results,
             }
         ],

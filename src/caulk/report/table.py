@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from caulk.model import Finding, Location, ScanResult, Severity
+from caulk.report.coverage import unchecked_groups
 
 __all__ = ["render_table"]
 
@@ -40,7 +41,7 @@ def _where(loc: Location) -> str:
     return " · ".join(parts) or "image"
 
 
-def _append_counts(text: Text, severities: list[Severity]) -> None:
+def _append_counts(text: Text, severities: list[Severity], unknown: str = "UNKNOWN") -> None:
     counts = [(s, severities.count(s)) for s in reversed(Severity)]
     shown = [(s, n) for s, n in counts if n]
     if shown:
@@ -48,7 +49,8 @@ def _append_counts(text: Text, severities: list[Severity]) -> None:
         for i, (sev, n) in enumerate(shown):
             if i:
                 text.append(", ")
-            text.append(f"{n} {sev.name}", style=_STYLE[sev])
+            label = unknown if sev is Severity.UNKNOWN else sev.name
+            text.append(f"{n} {label}", style=_STYLE[sev])
         text.append(")")
 
 
@@ -60,7 +62,13 @@ def _summary(result: ScanResult) -> Text:
     if result.packages is not None:
         vulns = [v.severity for v in result.vulnerabilities if v.ignored is None]
         text.append(f"; {len(vulns)} vulnerabilit{'y' if len(vulns) == 1 else 'ies'}")
-        _append_counts(text, vulns)
+        _append_counts(text, vulns, unknown="unrated")
+    coverage = result.coverage
+    if coverage is not None and coverage.unchecked:
+        text.append(
+            f", {len(coverage.unchecked)} of {coverage.packages} packages not checked",
+            style="bold magenta",
+        )
     if result.unknowns:
         text.append(f", {len(result.unknowns)} not understood (see unknowns)", style="magenta")
     return text
@@ -100,6 +108,23 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
             (v.title[:57] + "…") if len(v.title) > 58 else v.title,
         )
     console.print(table)
+
+
+def _coverage(console: Console, result: ScanResult) -> None:
+    """What the vulnerability list cannot speak for: unchecked packages, grouped by reason."""
+    coverage = result.coverage
+    if coverage is None:
+        return
+    console.print()
+    console.print(f"Coverage: {coverage.checked} of {coverage.packages} packages checked")
+    for label, detail, items in unchecked_groups(coverage):
+        names = sorted({f"{u.name} {u.version}" for u in items})
+        shown = ", ".join(names[:6]) + (f", … and {len(names) - 6} more" if len(names) > 6 else "")
+        console.print(
+            Text.assemble(
+                (f"  not checked ({label}): {len(items)}", "magenta"), f" — {detail}: {shown}"
+            )
+        )
 
 
 def _group_key(f: Finding) -> tuple[int, str]:
@@ -144,6 +169,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
         if first.remediation:
             console.print(Text(f"  fix: {first.remediation}", style="dim"))
     _vulnerability_table(console, result)
+    _coverage(console, result)
     if result.unknowns:
         console.print()
         console.print(Text("Not understood", style="bold magenta"))
@@ -161,6 +187,6 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
     for notice in result.notices:
         console.print(Text(f"warning: {notice}", style="bold yellow"))
     console.print()
-    console.print(_summary(result))
+    console.print(_summary(result), soft_wrap=True)  # one line, however long: scripts grep it
     # paths not in UTF-8 hold surrogates (surrogateescape): show them as \udcXX, never crash
     return buffer.getvalue().encode("utf-8", "backslashreplace")

@@ -43,6 +43,7 @@ class Download:
     sha256: str
     fetched_at: str
     resumed_from: int = 0  # bytes already on disk when this download resumed
+    last_modified: str | None = None  # the server's Last-Modified: the feed's own date
 
 
 def make_client() -> httpx.Client:
@@ -99,7 +100,13 @@ class Fetcher:
         if not state.get("complete") or not body.is_file():
             return None
         return Download(
-            feed.url, body, False, body.stat().st_size, state["sha256"], state.get("fetched_at", "")
+            feed.url,
+            body,
+            False,
+            body.stat().st_size,
+            state["sha256"],
+            state.get("fetched_at", ""),
+            last_modified=state.get("last_modified"),
         )
 
     def fetch(self, feed: Feed) -> Download:
@@ -223,4 +230,6 @@ class Fetcher:
             },
         )
         log.info("%s: %d bytes (resumed from %d)", feed.url, size, resumed_from)
-        return Download(feed.url, body, True, size, sha, fetched_at, resumed_from)
+        return Download(
+            feed.url, body, True, size, sha, fetched_at, resumed_from, partial.get("last_modified")
+        )

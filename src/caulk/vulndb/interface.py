@@ -24,6 +24,7 @@ __all__ = [
     "ImportReport",
     "RangeEvent",
     "SeverityScore",
+    "SourceFreshness",
 ]
 
 DistroStatus = Literal[
@@ -92,6 +93,22 @@ class ImportReport:
     errors: tuple[str, ...] = ()  # first few one-line reasons ("file: what")
     unknown_ecosystems: tuple[str, ...] = ()  # imported, but no caulk matcher knows them
     duplicates: int = 0  # records whose id was already read from the same source (first kept)
+    ecosystems: tuple[str, ...] = ()  # of the records stored
+    newest_modified: str | None = None  # the newest record `modified` (UTC), never in the future
+    feed_timestamp: str | None = None  # the feed's own date (UTC), when it carries one
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFreshness:
+    """How old one imported source's data is: the feed's own timestamp, else its newest record's
+    `modified`; `data_date` None when it has neither (`date_basis` then "")."""
+
+    location: str
+    data_date: str | None  # ISO 8601 UTC
+    date_basis: str  # "feed timestamp" | "newest record" | ""
+    imported_at: str
+    records: int
+    ecosystems: tuple[str, ...] = ()
 
 
 class AdvisoryStore(Protocol):
@@ -105,3 +122,7 @@ class AdvisoryStore(Protocol):
     def get(self, advisory_id: str) -> Advisory | None: ...
 
     def ecosystems(self) -> tuple[str, ...]: ...
+
+    def freshness(self) -> tuple[SourceFreshness, ...]:
+        """Per imported source: its data's own date, records, import time and ecosystems."""
+        ...

@@ -9,6 +9,7 @@ record counts, sha256, report), `advisories` (one compact JSON blob per record, 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
@@ -27,7 +28,8 @@ from typing import Any
 from caulk import __version__
 from caulk.errors import AdvisoryFormatError, DatabaseError
 from caulk.vulndb.codec import decode_advisory, encode_advisory
-from caulk.vulndb.interface import Advisory, Affected, ImportReport
+from caulk.vulndb.dates import format_utc, parse_utc, record_date
+from caulk.vulndb.interface import Advisory, Affected, ImportReport, SourceFreshness
 from caulk.vulndb.names import normalize_name
 from caulk.vulndb.sources import SourceReader
 
@@ -72,6 +74,7 @@ class SourceFile:
 
     location: str
     path: Path
+    feed_timestamp: str | None = None  # the download's Last-Modified, when fetched over HTTP
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,23 @@ class SourceInfo:
     sha256: str
     unknown_ecosystems: tuple[str, ...]
     errors: tuple[str, ...]
+    # Recorded since caulk learnt data dates; a database built before has them as None/().
+    ecosystems: tuple[str, ...] | None = None
+    newest_modified: str | None = None
+    feed_timestamp: str | None = None
+
+    def freshness(self) -> SourceFreshness:
+        basis, date = ("feed timestamp", self.feed_timestamp) if self.feed_timestamp else ("", None)
+        if date is None and self.newest_modified:
+            basis, date = "newest record", self.newest_modified
+        return SourceFreshness(
+            location=self.location,
+            data_date=date,
+            date_basis=basis,
+            imported_at=self.imported_at,
+            records=self.records,
+            ecosystems=self.ecosystems or (),
+        )
 
 
 def _utcnow() -> datetime:
@@ -192,9 +212,38 @@ class SqliteStore:
                     sha256=str(row[6]),
                     unknown_ecosystems=tuple(report.get("unknown_ecosystems", ())),
                     errors=tuple(report.get("errors", ())),
+                    ecosystems=_opt_tuple(report.get("ecosystems")),
+                    newest_modified=report.get("newest_modified"),
+                    feed_timestamp=report.get("feed_timestamp"),
                 )
             )
         return out
+
+    def freshness(self) -> tuple[SourceFreshness, ...]:
+        out = []
+        for info in self.sources():
+            if info.ecosystems is None:  # built by an older caulk: read it from the records
+                info = dataclasses.replace(info, **self._dates_from_records(info.location))
+            out.append(info.freshness())
+        return tuple(out)
+
+    def _dates_from_records(self, location: str) -> dict[str, Any]:
+        ecosystems = self._rows(
+            "SELECT DISTINCT f.ecosystem FROM advisories a JOIN affected f ON f.advisory = a.rowid"
+            " WHERE a.source = ? ORDER BY 1",
+            (location,),
+        )
+        newest = self._rows(
+            "SELECT MAX(json_extract(blob, '$.m')), MAX(json_extract(blob, '$.p'))"
+            " FROM advisories WHERE source = ?",
+            (location,),
+        )[0]
+        dates = [d for d in map(record_date, newest) if d is not None]
+        stamp = max(dates) if dates else None
+        return {
+            "ecosystems": tuple(str(r[0]) for r in ecosystems),
+            "newest_modified": format_utc(stamp) if stamp else None,
+        }
 
     def close(self) -> None:
         with self._lock:
@@ -222,6 +271,10 @@ def open_store(path: Path) -> SqliteStore:
             f"advisory database schema {found}, expected {SCHEMA_VERSION}; {hint}", where=str(path)
         )
     return SqliteStore(path, conn)
+
+
+def _opt_tuple(value: object) -> tuple[str, ...] | None:
+    return tuple(str(v) for v in value) if isinstance(value, list) else None
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -254,6 +307,7 @@ def _insert(conn: sqlite3.Connection, reader: SourceReader, next_rowid: int) -> 
             reader.tally.imported -= 1
             continue
         seen.add(adv.id)
+        reader.tally.observe(adv)
         advisories.append(
             (next_rowid, reader.location, adv.id, int(bool(adv.withdrawn)), encode_advisory(adv))
         )
@@ -271,7 +325,15 @@ def _insert(conn: sqlite3.Connection, reader: SourceReader, next_rowid: int) -> 
 def _record_source(
     conn: sqlite3.Connection, reader: SourceReader, report: ImportReport, when: str
 ) -> None:
-    details = {"unknown_ecosystems": list(report.unknown_ecosystems), "errors": list(report.errors)}
+    details: dict[str, object] = {
+        "unknown_ecosystems": list(report.unknown_ecosystems),
+        "errors": list(report.errors),
+    }
+    details |= {
+        "ecosystems": list(report.ecosystems),
+        "newest_modified": report.newest_modified,
+        "feed_timestamp": report.feed_timestamp,
+    }
     conn.execute(
         "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -370,6 +432,8 @@ def _build(
         reports = []
         for source in sources:
             reader = SourceReader(source.location, source.path)
+            reader.tally.not_after = now()
+            reader.tally.feed_timestamp = parse_utc(source.feed_timestamp)  # content may override
             next_rowid = _insert(conn, reader, next_rowid)
             report = reader.tally.report()
             _record_source(conn, reader, report, when)

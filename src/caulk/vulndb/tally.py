@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from caulk.vulndb.interface import ImportReport
+from caulk.vulndb.dates import format_utc, record_date
+from caulk.vulndb.interface import Advisory, ImportReport
 from caulk.vulndb.names import is_known_ecosystem
 
 __all__ = ["MAX_ERRORS", "Tally"]
@@ -24,6 +26,10 @@ class Tally:
         self.duplicates = 0
         self.errors: list[str] = []
         self.unknown: set[str] = set()
+        self.ecosystems: set[str] = set()  # of every stored record's affected entries
+        self.newest_modified: datetime | None = None
+        self.feed_timestamp: datetime | None = None  # the feed's own date, when it says one
+        self.not_after: datetime | None = None  # later `modified` dates are bogus: not counted
 
     def skip(self, where: str, why: str) -> None:
         self.skipped += 1
@@ -36,6 +42,17 @@ class Tally:
         if not is_known_ecosystem(ecosystem):
             self.unknown.add(ecosystem)
 
+    def observe(self, adv: Advisory) -> None:
+        """Note what one stored record tells about the data: its ecosystems and its date (its
+        `modified`, or `published` where `modified` is a placeholder such as Go's 0001-01-01)."""
+        self.ecosystems.update(a.ecosystem for a in adv.affected)
+        for text in (adv.modified, adv.published):
+            stamp = record_date(text)
+            if stamp is None or (self.not_after is not None and stamp > self.not_after):
+                continue
+            if self.newest_modified is None or stamp > self.newest_modified:
+                self.newest_modified = stamp
+
     def report(self) -> ImportReport:
         return ImportReport(
             source=self.source,
@@ -44,4 +61,7 @@ class Tally:
             errors=tuple(self.errors),
             unknown_ecosystems=tuple(sorted(self.unknown)),
             duplicates=self.duplicates,
+            ecosystems=tuple(sorted(self.ecosystems)),
+            newest_modified=format_utc(self.newest_modified) if self.newest_modified else None,
+            feed_timestamp=format_utc(self.feed_timestamp) if self.feed_timestamp else None,
         )

@@ -87,6 +87,6 @@ def update_database(
     stale = [d for d in available if imported.get(d.url) != d.sha256]
     if not stale:
         return UpdateResult(tuple(outcomes), (), offline)
-    sources = [SourceFile(d.url, d.path) for d in stale]
+    sources = [SourceFile(d.url, d.path, d.last_modified) for d in stale]
     reports = build_store(db_path, sources, append=bool(imported))
     return UpdateResult(tuple(outcomes), tuple(reports), offline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 from caulk.catalog.interface import Distro, Package
 from caulk.check.registry import Rule
 from caulk.errors import UsageError
-from caulk.match.interface import Vulnerability
+from caulk.match.interface import Coverage, Unchecked, Vulnerability
 from caulk.model import Location, ScanResult, Severity, Target, Unknown
 from caulk.report import render
+from caulk.vulndb.interface import SourceFreshness
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -55,6 +57,17 @@ def _result() -> ScanResult:
             ),
         ),
         notices=("ignore entry CVE-1 expired on 2026-01-01 and no longer applies (x)",),
+        coverage=COVERAGE,
+        advisory_data=(
+            SourceFreshness(
+                location="embedded/debian-osv.zip",
+                data_date="2023-03-31T00:00:00Z",
+                date_basis="newest record",
+                imported_at="2026-01-01T00:00:00+00:00",
+                records=507,
+                ecosystems=("Debian:10", "Debian:11"),
+            ),
+        ),
     )
 
 
@@ -68,6 +81,22 @@ PKG = Package(
     source_name="util-linux",
     source_version="2.36.1-8",
     found_by="dpkg",
+)
+
+
+COVERAGE = Coverage(
+    packages=2,
+    unchecked=(
+        Unchecked(
+            name="lodash",
+            version="4.17.4",
+            purl="pkg:npm/lodash@4.17.4",
+            ecosystem="npm",
+            reason="no-data",
+            detail="the advisory database has no npm data",
+            location=Location(path="/app/node_modules/lodash/package.json", layer=1),
+        ),
+    ),
 )
 
 
@@ -143,7 +172,7 @@ def test_table_summary_line() -> None:
     text = render(_result(), "table").decode()
     assert text.rstrip().splitlines()[-1] == (
         "oci:demo:latest: 4 findings (2 HIGH, 1 MEDIUM, 1 LOW); 1 vulnerability (1 HIGH), "
-        "1 not understood (see unknowns)"
+        "1 of 2 packages not checked, 1 not understood (see unknowns)"
     )
     assert "Vulnerabilities (1 in 1 packages on Debian GNU/Linux 11 (bullseye), 1 ignored)" in text
     assert "warning: ignore entry CVE-1 expired" in text
@@ -170,3 +199,31 @@ def test_sarif_has_unignored_vulnerabilities_only() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(UsageError, match="unknown report format"):
         render(_result(), "xml")
+
+
+def test_coverage_in_every_format() -> None:
+    doc = json.loads(render(_result(), "json"))
+    assert doc["summary"]["coverage"] == {
+        "packages": 2,
+        "checked": 1,
+        "unchecked": 1,
+        "uncheckedByReason": {"no-data": 1, "end-of-life": 0, "version-not-understood": 0},
+    }
+    (lodash,) = doc["coverage"]["uncheckedPackages"]
+    assert lodash["reason"] == "no-data" and lodash["purl"] == "pkg:npm/lodash@4.17.4"
+    assert doc["advisoryData"][0]["dataDate"] == "2023-03-31T00:00:00Z"
+    assert doc["summary"]["unratedVulnerabilities"] == 0
+    run = json.loads(render(_result(), "sarif"))["runs"][0]
+    assert run["properties"]["coverage"] == doc["coverage"]
+    assert run["properties"]["advisoryData"] == doc["advisoryData"]
+    text = render(_result(), "table").decode()
+    assert "Coverage: 1 of 2 packages checked" in text
+    assert "not checked (no data for this ecosystem/release): 1" in text
+    assert "lodash 4.17.4" in text
+
+
+def test_unrated_vulnerabilities_are_counted_apart() -> None:
+    unrated = dataclasses.replace(_result().vulnerabilities[0], severity=Severity.UNKNOWN)
+    result = dataclasses.replace(_result(), vulnerabilities=(unrated,))
+    assert json.loads(render(result, "json"))["summary"]["unratedVulnerabilities"] == 1
+    assert "1 vulnerability (1 unrated)" in render(result, "table").decode()
