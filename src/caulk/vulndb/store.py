@@ -220,30 +220,35 @@ class SqliteStore:
         return out
 
     def freshness(self) -> tuple[SourceFreshness, ...]:
-        out = []
-        for info in self.sources():
-            if info.ecosystems is None:  # built by an older caulk: read it from the records
-                info = dataclasses.replace(info, **self._dates_from_records(info.location))
-            out.append(info.freshness())
-        return tuple(out)
+        infos = self.sources()
+        if any(info.ecosystems is None for info in infos):  # built by an older caulk
+            found = self._dates_from_records()
+            infos = [
+                dataclasses.replace(info, **found.get(info.location, {"ecosystems": ()}))
+                if info.ecosystems is None
+                else info
+                for info in infos
+            ]
+        return tuple(info.freshness() for info in infos)
 
-    def _dates_from_records(self, location: str) -> dict[str, Any]:
-        ecosystems = self._rows(
-            "SELECT DISTINCT f.ecosystem FROM advisories a JOIN affected f ON f.advisory = a.rowid"
-            " WHERE a.source = ? ORDER BY 1",
-            (location,),
-        )
-        newest = self._rows(
-            "SELECT MAX(json_extract(blob, '$.m')), MAX(json_extract(blob, '$.p'))"
-            " FROM advisories WHERE source = ?",
-            (location,),
-        )[0]
-        dates = [d for d in map(record_date, newest) if d is not None]
-        stamp = max(dates) if dates else None
-        return {
-            "ecosystems": tuple(str(r[0]) for r in ecosystems),
-            "newest_modified": format_utc(stamp) if stamp else None,
-        }
+    def _dates_from_records(self) -> dict[str, dict[str, Any]]:
+        """Per source, its ecosystems and newest record date, read from the records (one pass
+        over each table, only for databases whose import did not record them)."""
+        found: dict[str, dict[str, Any]] = {}
+        for source, ecosystem in self._rows(
+            "SELECT DISTINCT a.source, f.ecosystem FROM affected f"
+            " JOIN advisories a ON a.rowid = f.advisory ORDER BY 1, 2"
+        ):
+            entry = found.setdefault(str(source), {"ecosystems": ()})
+            entry["ecosystems"] += (str(ecosystem),)
+        for source, modified, published in self._rows(
+            "SELECT source, MAX(json_extract(blob, '$.m')), MAX(json_extract(blob, '$.p'))"
+            " FROM advisories GROUP BY source"
+        ):
+            dates = [d for d in map(record_date, (modified, published)) if d is not None]
+            entry = found.setdefault(str(source), {"ecosystems": ()})
+            entry["newest_modified"] = format_utc(max(dates)) if dates else None
+        return found
 
     def close(self) -> None:
         with self._lock:
