@@ -116,6 +116,7 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 )
 @click.option(
     "--db-max-age",
+    metavar="AGE",
     default="7d",
     show_default=True,
     envvar="CAULK_DB_MAX_AGE",
