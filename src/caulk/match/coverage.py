@@ -52,8 +52,11 @@ def coverage_of(
     for index, package in enumerate(inventory.packages):
         ecosystem = package.ecosystem
         if not ecosystem or not _has_rules(ecosystem):
-            what = f"ecosystem {ecosystem!r}" if ecosystem else "no known ecosystem"
-            detail = f"caulk has no advisory data or version rules for {what}"
+            detail = (
+                f"caulk has no version rules or advisory data for ecosystem {ecosystem!r}"
+                if ecosystem
+                else "no advisory ecosystem is known for this package (distribution not recognised)"
+            )
             unchecked.append(_unchecked(package, "no-data", detail))
         elif ecosystem not in known and ecosystem == eol and distro is not None:
             detail = (

@@ -72,6 +72,20 @@ def test_update_records_the_feeds_last_modified(server: Feeds, tmp_path: Path) -
     assert dates["json"][:2] == ("2026-11-28T10:00:00Z", "feed timestamp")  # the tracker dump
 
 
+def test_import_by_url_records_the_feeds_last_modified(
+    server: Feeds,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CAULK_DB", str(tmp_path / "v.sqlite"))
+    url = server.url + "/v3.11/main.json"
+    assert caulk(capsys, "db", "import", url)[0] == 0
+    (source,) = json.loads(caulk(capsys, "db", "status", "--format", "json")[1])["sources"]
+    assert (source["location"], source["data_date"]) == (url, "2026-11-28T10:00:00Z")
+    assert source["date_basis"] == "feed timestamp" and source["ecosystems"] == ["Alpine:v3.11"]
+
+
 def test_db_status_shows_data_dates(
     tmp_path: Path,
     fixtures: Path,
