@@ -26,7 +26,8 @@ __all__ = [
 
 
 class Severity(enum.IntEnum):
-    """Ordered severities. UNKNOWN ranks lowest (as in Trivy) so `--fail-on LOW` ignores it."""
+    """Ordered severities. UNKNOWN ranks lowest (as in Trivy) for sorting; the gate never lets an
+    unrated vulnerability pass silently (`policy.coverage.unrated_reasons`)."""
 
     UNKNOWN = 0
     INFO = 1
