@@ -27,7 +27,7 @@ __all__ = [
 
 class Severity(enum.IntEnum):
     """Ordered severities. UNKNOWN ranks lowest (as in Trivy) for sorting; the gate never lets an
-    unrated vulnerability pass silently (`policy.coverage.unrated_reasons`)."""
+    unrated vulnerability pass silently (`policy.blind_spots.unrated_reasons`)."""
 
     UNKNOWN = 0
     INFO = 1

@@ -3,7 +3,7 @@ VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life di
 
 Unrated vulnerabilities fail `--fail-on` unless `unrated_as` rates them; `fail_on_unchecked` fails
 when packages were not checked; `fail_on_stale_db` when the data is older than that age (see
-`policy.coverage`)."""
+`policy.blind_spots`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from caulk.model import ScanResult, Severity
-from caulk.policy.coverage import stale_reasons, unchecked_reasons, unrated_reasons
+from caulk.policy.blind_spots import stale_reasons, unchecked_reasons, unrated_reasons
 
 __all__ = ["Verdict", "gate"]
 
