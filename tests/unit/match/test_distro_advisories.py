@@ -1,0 +1,184 @@
+"""The distro matchers against real distribution advisories (tests/fixtures/advisories-distros):
+Debian DSA, Ubuntu USN (OSV), AlmaLinux ALSA (OSV, module streams), Red Hat RHSA (OSV, module
+streams), Amazon Linux ALAS (updateinfo.xml). Oracles nobody here wrote: the advisories' own
+explicit affected versions and fixed versions, dpkg's and rpm's own comparisons."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from caulk.catalog.interface import Distro, Package
+from caulk.match.ignore import IgnoreEntry, IgnoreFile, apply_ignores
+from caulk.match.matcher import match_package
+from caulk.match.version import scheme_for
+from caulk.model import Location
+from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
+from tests.unit.match.corpora import FIXTURES, VERSIONS
+
+DISTROS = FIXTURES / "advisories-distros"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
+    db = tmp_path_factory.mktemp("distros") / "db.sqlite"
+    reports = build_store(db, [SourceFile(str(DISTROS), DISTROS)])
+    assert reports[0].skipped == 0, reports[0].errors
+    return open_store(db)
+
+
+def _pkg(name: str, version: str, ecosystem: str, ptype: str = "deb", **kw: str) -> Package:
+    return Package(
+        name=name,
+        version=version,
+        type=ptype,
+        ecosystem=ecosystem,
+        purl=f"pkg:{ptype}/{name}@{version}",
+        locations=(Location(path="/var/lib/pkgs", layer=0),),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _rpm_order(pairs: list[tuple[str, str]]) -> list[str]:
+    sys.path.insert(0, str(VERSIONS))
+    try:
+        import make_rpm_corpus  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    return list(make_rpm_corpus.rpm_order(pairs))
+
+
+def _dpkg_less(a: str, b: str) -> bool:
+    return subprocess.run(["dpkg", "--compare-versions", a, "lt", b], check=False).returncode == 0
+
+
+# -- one vulnerability per CVE ------------------------------------------------------------------
+def test_ignoring_one_cve_of_a_dsa_never_hides_the_other(store: SqliteStore) -> None:
+    # DSA-5103-1 fixes CVE-2021-4160 and CVE-2022-0778 in openssl 1.1.1k-1+deb11u2.
+    pkg = _pkg("libssl1.1", "1.1.1k-1+deb11u1", "Debian:11", source_name="openssl")
+    vulns, unknown = match_package(pkg, store)
+    assert unknown is None
+    by_id = {v.id: v for v in vulns}
+    assert sorted(by_id) == ["CVE-2021-4160", "CVE-2022-0778"]
+    assert all(v.aliases == ("DSA-5103-1",) for v in vulns)
+    assert {v.fixed_version for v in vulns} == {"1.1.1k-1+deb11u2"}
+    ignores = IgnoreFile((IgnoreEntry("CVE-2022-0778", "not reachable: no explicit curves"),))
+    marked, _, _ = apply_ignores(ignores, tuple(vulns), (), date(2026, 12, 1))
+    state = {v.id: v.ignored for v in marked}
+    assert state["CVE-2022-0778"] is not None
+    assert state["CVE-2021-4160"] is None, "ignoring CVE-2022-0778 must not hide CVE-2021-4160"
+    # naming the DSA itself silences everything it fixes
+    by_notice = IgnoreFile((IgnoreEntry("DSA-5103-1", "rebuilt on deb11u2 next week"),))
+    marked, _, _ = apply_ignores(by_notice, tuple(vulns), (), date(2026, 12, 1))
+    assert all(v.ignored for v in marked)
+
+
+# -- Ubuntu -------------------------------------------------------------------------------------
+def test_ubuntu_matches_every_version_usn_lists_and_never_its_fix(store: SqliteStore) -> None:
+    import json
+
+    usn = json.loads((DISTROS / "ubuntu" / "USN-5328-1.json").read_text())
+    checked = 0
+    for entry in usn["affected"]:
+        release = entry["package"]["ecosystem"].split(":")[1]  # "Ubuntu:20.04:LTS" → 20.04
+        ecosystem = Distro("ubuntu", release).ecosystem
+        assert ecosystem == f"Ubuntu:{release}"
+        fixed = entry["ranges"][0]["events"][1]["fixed"]
+        name = entry["package"]["name"]
+        for version in entry["versions"]:
+            assert _dpkg_less(version, fixed), (version, fixed)  # dpkg agrees with the record
+            pkg = _pkg(name, version, ecosystem, source_name=name)
+            hits = [v for v in match_package(pkg, store)[0] if "USN-5328-1" in v.aliases]
+            assert [(v.id, v.fixed_version) for v in hits] == [("CVE-2022-0778", fixed)]
+            checked += 1
+        for version in (fixed, fixed + "+esm1"):
+            pkg = _pkg(name, version, ecosystem, source_name=name)
+            assert not [v for v in match_package(pkg, store)[0] if "USN-5328-1" in v.aliases]
+    assert checked == 46
+
+
+# -- AlmaLinux / Red Hat (rpm, module streams) ----------------------------------------------------
+def test_almalinux_openssl_epoch_and_release(store: SqliteStore) -> None:
+    eco = Distro("almalinux", "8.5").ecosystem
+    assert eco == "AlmaLinux:8"
+    old = _pkg("openssl-libs", "1:1.1.1k-5.el8_5", eco, "rpm")
+    fixed = _pkg("openssl-libs", "1:1.1.1k-6.el8_5", eco, "rpm")
+    no_epoch = _pkg("openssl-libs", "1.1.1k-7.el8_5", eco, "rpm")  # epoch 0 < 1: still affected
+    assert [(v.id, v.fixed_version) for v in match_package(old, store)[0]] == [
+        ("CVE-2022-0778", "1:1.1.1k-6.el8_5")
+    ]
+    assert match_package(fixed, store)[0] == []
+    assert [v.id for v in match_package(no_epoch, store)[0]] == ["CVE-2022-0778"]
+    pairs = [(old.version, "1:1.1.1k-6.el8_5"), (fixed.version, "1:1.1.1k-6.el8_5")]
+    pairs.append((no_epoch.version, "1:1.1.1k-6.el8_5"))
+    assert _rpm_order(pairs) == ["<", "=", "<"]  # rpm itself
+
+
+def test_module_streams_never_cross(store: SqliteStore) -> None:
+    eco = "AlmaLinux:8"
+    node16 = _pkg(
+        "nodejs",
+        "1:16.14.0-2.module_el8.5.0+2645+1ab5b0e5",
+        eco,
+        "rpm",
+        module="nodejs:16:8050020220422161719:ad008a3a",
+    )
+    ids = {a for v in match_package(node16, store)[0] for a in (v.id, *v.aliases)}
+    assert "ALSA-2022:6964" in ids  # nodejs:16 advisory, fixed 1:16.17.1-1.module_el8.6.0…
+    assert "ALSA-2022:7821" not in ids  # nodejs:18: 16.14 < 18.9.1 must not read as vulnerable
+    assert _rpm_order([(node16.version, "1:18.9.1-1.module_el8.7.0+3343+ea2b7901")]) == ["<"]
+    node18 = _pkg(
+        "nodejs",
+        "1:18.9.0-1.module_el8.7.0+3312+12345678",
+        eco,
+        "rpm",
+        module="nodejs:18:8070020221021131047:ad008a3a",
+    )
+    ids = {a for v in match_package(node18, store)[0] for a in (v.id, *v.aliases)}
+    assert "ALSA-2022:7821" in ids and "ALSA-2022:6964" not in ids
+    plain = _pkg("nodejs", "1:16.14.0-2.el8", eco, "rpm")  # not modular: no module advisory
+    assert match_package(plain, store)[0] == []
+
+
+def test_red_hat_records(store: SqliteStore) -> None:
+    eco = "Red Hat:rhel_aus:8.6::appstream"  # the streams these real records were issued for
+    lfs = _pkg("git-lfs", "2.13.3-3.el8_6", eco, "rpm")
+    assert [(v.id, v.fixed_version) for v in match_package(lfs, store)[0]] == [
+        ("CVE-2023-45288", "0:2.13.3-3.el8_6.1")
+    ]
+    assert match_package(_pkg("git-lfs", "0:2.13.3-3.el8_6.1", eco, "rpm"), store)[0] == []
+    py39 = _pkg(
+        "python39",
+        "3.9.7-1.module+el8.6.0+13933+9cf0c87c",
+        eco,
+        "rpm",
+        module="python39:3.9:8060020220315103806:d8e8c4e5",
+    )
+    assert [v.id for v in match_package(py39, store)[0]] == ["CVE-2024-6345"]
+    other_stream = _pkg(
+        "python39",
+        "3.9.7-1.module+el8.6.0+13933+9cf0c87c",
+        eco,
+        "rpm",
+        module="python38:3.8:8060020220315103806:d8e8c4e5",
+    )
+    assert match_package(other_stream, store)[0] == []
+    assert _rpm_order(
+        [("3.9.7-1.module+el8.6.0+13933+9cf0c87c", "0:3.9.7-2.module+el8.6.0+20026+579726f4.2")]
+    ) == ["<"]
+    # a RHEL/UBI image's own repositories are the enterprise_linux streams: canonical `Red Hat:8`
+    assert Distro("rhel", "8.6").ecosystem == "Red Hat:8"
+    assert scheme_for("Red Hat:8").name == "rpm"
+
+
+def test_fixture_set_is_small_and_attributed() -> None:
+    total = sum(f.stat().st_size for f in DISTROS.rglob("*") if f.is_file())
+    assert total < 400_000
+    readme = (DISTROS / "README.md").read_text()
+    for origin in ("AlmaLinux/osv-database", "ossf/osv-schema", "ubuntu-security-notices"):
+        assert origin in readme
+    assert Path(DISTROS / "debian" / "DSA-5103-1.json").is_file()
