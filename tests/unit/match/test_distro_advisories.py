@@ -182,3 +182,43 @@ def test_fixture_set_is_small_and_attributed() -> None:
     for origin in ("AlmaLinux/osv-database", "ossf/osv-schema", "ubuntu-security-notices"):
         assert origin in readme
     assert Path(DISTROS / "debian" / "DSA-5103-1.json").is_file()
+
+
+# -- Amazon Linux (ALAS updateinfo.xml) -----------------------------------------------------------
+def test_amazon_linux_2023_and_2(store: SqliteStore) -> None:
+    al2023 = Distro("amzn", "2023").ecosystem
+    assert al2023 == "Amazon Linux:2023"
+    old = _pkg("rsyslog", "8.2204.0-3.amzn2023.0.1", al2023, "rpm")
+    found = match_package(old, store)[0]
+    assert sorted(v.id for v in found) == ["CVE-2014-3634", "CVE-2022-24903"]  # one per CVE
+    assert {v.fixed_version for v in found} == {"0:8.2204.0-3.amzn2023.0.2"}
+    assert all(v.aliases == ("ALAS2023-2023-001",) for v in found)
+    assert {(v.severity.name, v.severity_source) for v in found} == {("HIGH", "vendor")}
+    assert match_package(_pkg("rsyslog", "8.2204.0-3.amzn2023.0.2", al2023, "rpm"), store)[0] == []
+    # the same package on Amazon Linux 2 is not matched by an AL2023 advisory
+    assert (
+        match_package(_pkg("rsyslog", "8.2204.0-3.amzn2.0.1", "Amazon Linux:2", "rpm"), store)[0]
+        == []
+    )
+
+    al2 = Distro("amzn", "2").ecosystem
+    java = _pkg("java-1.8.0-openjdk-headless", "1:1.8.0.151-1.b12.amzn2", al2, "rpm")
+    ids = {v.id for v in match_package(java, store)[0]}
+    assert len(ids) == 15 and "CVE-2018-2677" in ids  # ALAS2-2018-949 names 15 CVEs
+    qemu = _pkg("qemu-img", "10:1.5.3-141.amzn2.5.2", al2, "rpm")  # epoch 10
+    assert [v.fixed_version for v in match_package(qemu, store)[0]] == ["10:1.5.3-141.amzn2.5.3"]
+    no_epoch = _pkg("qemu-img", "1.5.3-141.amzn2.5.4", al2, "rpm")  # epoch 0 < 10
+    assert [v.id for v in match_package(no_epoch, store)[0]] == ["CVE-2017-5715"]
+    kernel = _pkg("kernel", "4.9.75-1.56.amzn2", al2, "rpm")  # from the gzip-compressed excerpt
+    assert sorted(v.id for v in match_package(kernel, store)[0]) == [
+        "CVE-2017-5715",
+        "CVE-2017-5754",
+    ]
+    pairs = [
+        ("8.2204.0-3.amzn2023.0.1", "0:8.2204.0-3.amzn2023.0.2"),
+        ("1:1.8.0.151-1.b12.amzn2", "1:1.8.0.161-0.b14.amzn2"),
+        ("10:1.5.3-141.amzn2.5.2", "10:1.5.3-141.amzn2.5.3"),
+        ("1.5.3-141.amzn2.5.4", "10:1.5.3-141.amzn2.5.3"),
+        ("4.9.75-1.56.amzn2", "0:4.9.76-38.79.amzn2"),
+    ]
+    assert _rpm_order(pairs) == ["<"] * 5  # rpm itself agrees with every verdict above
