@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -57,7 +58,7 @@ _StringLoader.yaml_implicit_resolvers = {
 def osv_label(location: str) -> str:
     """The source label of an OSV location, from its last meaningful path component:
     `…/PyPI/all.zip` → `osv:PyPI`, `…/go-vulndb` → `osv:go-vulndb`, `…/pypa/vulns` → `osv:pypa`."""
-    parts = [p for p in re.split(r"[/\\]", location.split("?", 1)[0]) if p]
+    parts = [p for p in re.split(r"[/\\]", unquote(location.split("?", 1)[0])) if p]
     while len(parts) > 1 and _stem(parts[-1]).lower() in _GENERIC_STEMS:
         parts.pop()
     return f"osv:{_stem(parts[-1]) if parts else 'osv'}"
@@ -106,6 +107,9 @@ class SourceReader:
                 for adv in amazon.parse_updateinfo(data, where, self.tally):
                     self.tally.imported += 1
                     yield adv
+                continue
+            if data.lstrip()[:1] == b"<":
+                self.tally.skip(where, "not valid JSON/YAML (markup, and not a yum updateinfo.xml)")
                 continue
             if debian_lists.is_advisory_list(data):
                 self.kinds.add("debian-lists")
