@@ -5,10 +5,12 @@ explicit affected versions and fixed versions, dpkg's and rpm's own comparisons.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,27 +80,54 @@ def test_ignoring_one_cve_of_a_dsa_never_hides_the_other(store: SqliteStore) -> 
 
 
 # -- Ubuntu -------------------------------------------------------------------------------------
-def test_ubuntu_matches_every_version_usn_lists_and_never_its_fix(store: SqliteStore) -> None:
-    import json
-
-    usn = json.loads((DISTROS / "ubuntu" / "USN-5328-1.json").read_text())
+def test_ubuntu_matches_every_version_the_records_list_and_never_their_fix(
+    store: SqliteStore,
+) -> None:
+    """USN and UBUNTU-CVE records, standard and Ubuntu Pro (ESM) streams: every version a record
+    lists is reported with the record's CVE and fix, the fix (and an ESM build after it) is not,
+    a withdrawn record never is; dpkg itself agrees each listed version sorts before the fix."""
     checked = 0
-    for entry in usn["affected"]:
-        release = entry["package"]["ecosystem"].split(":")[1]  # "Ubuntu:20.04:LTS" → 20.04
-        ecosystem = Distro("ubuntu", release).ecosystem
-        assert ecosystem == f"Ubuntu:{release}"
-        fixed = entry["ranges"][0]["events"][1]["fixed"]
-        name = entry["package"]["name"]
-        for version in entry["versions"]:
-            assert _dpkg_less(version, fixed), (version, fixed)  # dpkg agrees with the record
-            pkg = _pkg(name, version, ecosystem, source_name=name)
-            hits = [v for v in match_package(pkg, store)[0] if "USN-5328-1" in v.aliases]
-            assert [(v.id, v.fixed_version) for v in hits] == [("CVE-2022-0778", fixed)]
-            checked += 1
-        for version in (fixed, fixed + "+esm1"):
-            pkg = _pkg(name, version, ecosystem, source_name=name)
-            assert not [v for v in match_package(pkg, store)[0] if "USN-5328-1" in v.aliases]
-    assert checked == 46
+    for path in sorted((DISTROS / "ubuntu").glob("*.json")):
+        record = json.loads(path.read_text())
+        (cve,) = {u.removeprefix("UBUNTU-") for u in record["upstream"]}
+        for entry in record["affected"]:
+            parts = entry["package"]["ecosystem"].split(":")  # Ubuntu[:Pro]:22.04[:LTS]
+            release = next(p for p in parts if p[:1].isdigit())
+            ecosystem = Distro("ubuntu", release).ecosystem
+            assert ecosystem == f"Ubuntu:{release}"
+            events = entry["ranges"][0]["events"]
+            fixed = next((e["fixed"] for e in events if "fixed" in e), None)
+            name = entry["package"]["name"]
+
+            def reported(
+                version: str, name: str = name, eco: str = ecosystem, cve: str = cve
+            ) -> list[Any]:
+                pkg = _pkg(name, version, eco, source_name=name)
+                return [v for v in match_package(pkg, store)[0] if v.id == cve]
+
+            if record.get("withdrawn"):  # UBUNTU-CVE-2014-2901: withdrawn, never reported
+                assert all(reported(v) == [] for v in entry["versions"])
+                continue
+            for version in entry["versions"]:
+                assert fixed is None or _dpkg_less(version, fixed), (version, fixed)
+                assert [v.fixed_version for v in reported(version)] == [fixed], (path, version)
+                checked += 1
+            if fixed is not None:
+                assert reported(fixed) == [] and reported(fixed + "+esm9") == []
+    assert checked == 46 + 10 + 34
+
+
+def test_a_fix_published_only_to_ubuntu_pro_still_reports_the_standard_build(
+    store: SqliteStore,
+) -> None:
+    # netty on 22.04 lives in universe; its fix for CVE-2022-24823 exists only in ESM (Pro)
+    netty = _pkg("libnetty-java", "1:4.1.48-4", "Ubuntu:22.04", source_name="netty")
+    (found,) = match_package(netty, store)[0]
+    assert (found.id, found.fixed_version) == ("CVE-2022-24823", "1:4.1.48-4+deb11u2ubuntu0.1~esm1")
+    esm = _pkg(
+        "libnetty-java", "1:4.1.48-4+deb11u2ubuntu0.1~esm1", "Ubuntu:22.04", source_name="netty"
+    )
+    assert match_package(esm, store)[0] == []
 
 
 # -- AlmaLinux / Red Hat (rpm, module streams) ----------------------------------------------------
@@ -179,7 +208,12 @@ def test_fixture_set_is_small_and_attributed() -> None:
     total = sum(f.stat().st_size for f in DISTROS.rglob("*") if f.is_file())
     assert total < 400_000
     readme = (DISTROS / "README.md").read_text()
-    for origin in ("AlmaLinux/osv-database", "ossf/osv-schema", "ubuntu-security-notices"):
+    for origin in (
+        "AlmaLinux/osv-database",
+        "ossf/osv-schema",
+        "ubuntu-security-notices",
+        "vunnel",
+    ):
         assert origin in readme
     assert Path(DISTROS / "debian" / "DSA-5103-1.json").is_file()
 
@@ -222,3 +256,66 @@ def test_amazon_linux_2023_and_2(store: SqliteStore) -> None:
         ("4.9.75-1.56.amzn2", "0:4.9.76-38.79.amzn2"),
     ]
     assert _rpm_order(pairs) == ["<"] * 5  # rpm itself agrees with every verdict above
+
+
+# -- Wolfi / Chainguard (apk) ---------------------------------------------------------------------
+def test_wolfi_and_chainguard_are_separate_ecosystems(store: SqliteStore) -> None:
+    chainguard, wolfi = Distro("chainguard", "20230214").ecosystem, Distro("wolfi", "").ecosystem
+    assert (chainguard, wolfi) == ("Chainguard", "Wolfi")
+    old = _pkg("haproxy-2.8", "2.8.17-r2", chainguard, "apk")
+    (found,) = match_package(old, store)[0]
+    assert (found.id, found.fixed_version) == ("CVE-2025-32464", "2.8.18-r0")
+    assert set(found.aliases) == {"CGA-224q-ccj5-2p53", "GHSA-frg5-h47x-75j9"}
+    assert match_package(_pkg("haproxy-2.8", "2.8.18-r0", chainguard, "apk"), store)[0] == []
+    # haproxy-3.1 has a Wolfi entry only; haproxy-2.8 a Chainguard entry only
+    assert [
+        v.id for v in match_package(_pkg("haproxy-3.1", "3.1.6-r1", wolfi, "apk"), store)[0]
+    ] == ["CVE-2025-32464"]
+    assert match_package(_pkg("haproxy-3.1", "3.1.6-r1", chainguard, "apk"), store)[0] == []
+    assert match_package(_pkg("haproxy-2.8", "2.8.17-r2", wolfi, "apk"), store)[0] == []
+    # `fixed: "0"`: syncthing-compat was never affected
+    assert match_package(_pkg("syncthing-compat", "2.0.10-r0", chainguard, "apk"), store)[0] == []
+    assert [
+        v.id for v in match_package(_pkg("syncthing", "2.0.14-r0", wolfi, "apk"), store)[0]
+    ] == ["CVE-2025-68121"]
+
+
+# -- Rocky Linux (rpm, module streams) -------------------------------------------------------------
+def test_rocky_linux(store: SqliteStore) -> None:
+    eco = Distro("rocky", "8.4").ecosystem
+    java = _pkg("java-11-openjdk-headless", "1:11.0.12.0.7-0.el8_4", eco, "rpm")
+    assert match_package(java, store)[0] == []  # the advisory names java-11-openjdk only
+    java = _pkg("java-11-openjdk", "1:11.0.12.0.7-0.el8_4", eco, "rpm")
+    found = match_package(java, store)[0]
+    assert len(found) == 10 and all(v.aliases == ("RLSA-2021:3891",) for v in found)
+    assert {v.fixed_version for v in found} == {"1:11.0.13.0.8-1.el8_4"}
+    rocky9 = Distro("rocky", "9.4").ecosystem
+    ruby33 = _pkg(
+        "ruby",
+        "3.3.0-1.module+el9.4.0+20001+aaaaaaaa",
+        rocky9,
+        "rpm",
+        module="ruby:3.3:9040020240517123456:9edba152",
+    )
+    assert sorted(v.id for v in match_package(ruby33, store)[0]) == [
+        "CVE-2024-27280",
+        "CVE-2024-27281",
+        "CVE-2024-27282",
+    ]
+    ruby31 = _pkg(
+        "ruby",
+        "3.1.4-143.module+el9.4.0+20002+bbbbbbbb",
+        rocky9,
+        "rpm",
+        module="ruby:3.1:9040020240517123456:9edba152",
+    )
+    assert match_package(ruby31, store)[0] == []  # ruby:3.3 advisory, ruby:3.1 stream
+    default = _pkg("ruby", "3.0.4-161.el9", rocky9, "rpm")  # RHEL 9's non-modular ruby
+    assert match_package(default, store)[0] == []
+    assert _rpm_order(
+        [
+            ("1:11.0.12.0.7-0.el8_4", "1:11.0.13.0.8-1.el8_4"),
+            ("3.1.4-143.module+el9.4.0+20002+bbbbbbbb", "0:3.3.1-2.module+el9.4.0+20787+4c237fd3"),
+            ("3.0.4-161.el9", "0:3.3.1-2.module+el9.4.0+20787+4c237fd3"),
+        ]
+    ) == ["<", "<", "<"]  # rpm ordering alone would have called both other streams vulnerable
