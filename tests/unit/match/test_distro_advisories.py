@@ -18,6 +18,7 @@ from caulk.catalog.interface import Distro, Package
 from caulk.match.ignore import IgnoreEntry, IgnoreFile, apply_ignores
 from caulk.match.matcher import match_package
 from caulk.match.version import scheme_for
+from caulk.match.vex import VexStatement, apply_vex
 from caulk.model import Location
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
 from tests.unit.match.corpora import FIXTURES, VERSIONS
@@ -73,6 +74,18 @@ def test_ignoring_one_cve_of_a_dsa_never_hides_the_other(store: SqliteStore) -> 
     state = {v.id: v.ignored for v in marked}
     assert state["CVE-2022-0778"] is not None
     assert state["CVE-2021-4160"] is None, "ignoring CVE-2022-0778 must not hide CVE-2021-4160"
+    # an OpenVEX statement naming CVE-2022-0778 silences exactly that one too
+    vex = VexStatement(
+        vulnerability=frozenset({"CVE-2022-0778"}),
+        products=(pkg.purl,),
+        subcomponents=(),
+        status="not_affected",
+        justification="vulnerable_code_not_in_execute_path",
+        timestamp="2026-11-30T00:00:00Z",
+        source="vex.json",
+    )
+    vexed = {v.id: v.ignored for v in apply_vex((vex,), tuple(vulns), frozenset())}
+    assert vexed["CVE-2022-0778"] is not None and vexed["CVE-2021-4160"] is None
     # naming the DSA itself silences everything it fixes
     by_notice = IgnoreFile((IgnoreEntry("DSA-5103-1", "rebuilt on deb11u2 next week"),))
     marked, _, _ = apply_ignores(by_notice, tuple(vulns), (), date(2026, 12, 1))
