@@ -6,6 +6,8 @@ files). Oracles: `rpm -qa` for what is installed, the advisories for what is fix
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +20,7 @@ from caulk.scan import ScanOptions, scan_image
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
 from tests.unit.catalog.test_rpm import rpm_qa, write_bdb
 from tests.unit.match.corpora import FIXTURES
+from tests.unit.vulndb.test_update import caulk
 
 NEEDED = ("rpm", "rpmbuild", "db5.3_load")  # scripts/system-deps.sh installs them
 
@@ -148,3 +151,32 @@ def test_rocky_9_image_with_a_module_stream(roots: dict[str, Path], store: Sqlit
         ("ruby", "CVE-2024-27281"): "0:3.3.1-2.module+el9.4.0+20787+4c237fd3",
         ("ruby", "CVE-2024-27282"): "0:3.3.1-2.module+el9.4.0+20787+4c237fd3",
     }
+
+
+def test_cli_import_updateinfo_scan_and_ignore_one_cve(
+    roots: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The user's path: import a repository's updateinfo.xml.gz, scan the image, silence one CVE
+    of the two ALAS2023-2023-001 fixes; the other still fails the gate."""
+    monkeypatch.setenv("CAULK_CACHE_DIR", str(tmp_path / "cache"))
+    db = tmp_path / "v.sqlite"
+    updateinfo = tmp_path / "updateinfo.xml.gz"
+    amazon = FIXTURES / "advisories-distros" / "amazon"
+    updateinfo.write_bytes(gzip.compress((amazon / "al2023-updateinfo.xml").read_bytes()))
+    code, out, err = caulk(capsys, "db", "--db", str(db), "import", str(updateinfo))
+    assert code == 0 and f"imported 1 records from {updateinfo}" in out, err
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "vulnerabilities:\n  - id: CVE-2022-24903\n    reason: rsyslog listens on no TCP port\n"
+    )
+    args = ["scan", "--scanners", "vuln", "--db", str(db), "-f", "json", "--fail-on", "high"]
+    code, out, err = caulk(capsys, *args, "--ignore-file", str(ignore), f"dir:{roots['al2023']}")
+    assert code == 1, err  # CVE-2014-3634 (IMPORTANT per ALAS) still fails the gate
+    doc = json.loads(out)
+    assert doc["distro"]["id"] == "amzn"
+    state = {v["id"]: v.get("ignored") for v in doc["vulnerabilities"]}
+    assert set(state) == {"CVE-2014-3634", "CVE-2022-24903"}
+    assert state["CVE-2022-24903"] and not state["CVE-2014-3634"]
