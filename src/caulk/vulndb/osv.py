@@ -1,7 +1,7 @@
 """OSV records (https://ossf.github.io/osv-schema/) → `Advisory`.
 
 Kept: aliases (plus the `upstream` ids of schema 1.7: Red Hat's and Ubuntu's records name their
-CVEs there, USNs their UBUNTU-CVE records; Red Hat/AlmaLinux/Rocky errata
+CVEs there, USNs their UBUNTU-CVE records; Red Hat/AlmaLinux/Rocky errata and SUSE notices
 that name their CVEs only under `related` get those as aliases),
 related, withdrawn (stored, never returned by queries), CVSS vectors, vendor labels from
 `database_specific.severity` (GHSA's "MODERATE"…) and `ecosystem_specific.severity`/`urgency`
@@ -21,7 +21,8 @@ from caulk.vulndb.names import normalize_name
 __all__ = ["MalformedRecordError", "is_osv_record", "parse_osv"]
 
 _EVENT_KEYS = frozenset({"introduced", "fixed", "last_affected", "limit"})
-_ERRATA = re.compile(r"(?:RH|AL|RL)[SBE]A-\d{4}:\d+")  # Red Hat, AlmaLinux, Rocky errata
+# Red Hat, AlmaLinux, Rocky errata; SUSE/openSUSE update notices
+_ERRATA = re.compile(r"(?:RH|AL|RL)[SBE]A-\d{4}:\d+|(?:open)?SUSE-[SRO]U-\d{4}:\d+-\d+")
 
 
 class MalformedRecordError(ValueError):

@@ -8,6 +8,7 @@ import pytest
 from caulk.catalog.interface import Distro
 from caulk.match.version import scheme_for
 from caulk.vulndb.ecosystems import canonical_ecosystem, os_release_ecosystem, query_ecosystems
+from caulk.vulndb.osv import parse_osv
 
 
 @pytest.mark.parametrize(
@@ -86,3 +87,20 @@ def test_lookup_names() -> None:
     )
     assert query_ecosystems("Debian:12", "3.0.11-1~deb12u2") == ("Debian:12",)
     assert query_ecosystems("Red Hat:9", "1:3.0.7-27.el9") == ("Red Hat:9",)
+
+
+@pytest.mark.parametrize(
+    ("notice", "aliases"),
+    [
+        ("ALSA-2022:1065", ("CVE-2022-0778",)),  # errata: CVEs under `related`
+        ("RLSA-2021:3891", ("CVE-2022-0778",)),
+        ("RHSA-2024:6220", ("CVE-2022-0778",)),
+        ("SUSE-SU-2022:0856-1", ("CVE-2022-0778",)),
+        ("openSUSE-SU-2022:0856-1", ("CVE-2022-0778",)),
+        ("GHSA-aaaa-bbbb-cccc", ()),  # `related` is only related for everything else
+        ("UBUNTU-CVE-2022-0778", ()),
+    ],
+)
+def test_notices_naming_cves_under_related(notice: str, aliases: tuple[str, ...]) -> None:
+    record = {"id": notice, "modified": "2022-03-28T07:46:07Z", "related": ["CVE-2022-0778"]}
+    assert parse_osv(record, "osv:test").aliases == aliases
