@@ -22,7 +22,7 @@ from caulk.match.ranges import Verdict, affected_status
 from caulk.match.severity import severity_of
 from caulk.match.version import VersionError, VersionScheme, scheme_for
 from caulk.model import Location, Unknown
-from caulk.vulndb.ecosystems import query_ecosystems
+from caulk.vulndb.ecosystems import DISTRIBUTIONS, query_ecosystems
 from caulk.vulndb.interface import Advisory, AdvisoryStore, Affected
 from caulk.vulndb.names import base_ecosystem, normalize_name
 
@@ -48,11 +48,6 @@ class MatchResult:
     packages_matched: int  # packages whose ecosystem has version rules and was queried
 
 
-# Ecosystems whose advisories are distribution notices (one notice, many CVEs).
-_DISTROS = frozenset(
-    {"Debian", "Ubuntu", "Alpine", "Red Hat", "AlmaLinux", "Rocky Linux", "SUSE", "openSUSE"}
-    | {"Wolfi", "Chainguard", "Amazon Linux", "Mageia", "openEuler"}
-)
 _WEAKNESS = re.compile(r"(?:[A-Z]+-)?(CVE-\d{4}-\d+)")
 
 
@@ -79,7 +74,7 @@ class _Hit:
 def _split(hit: _Hit, ecosystem: str) -> list[_Hit]:
     """One hit per CVE of a distribution notice naming several (aliases kept)."""
     advisory = hit.advisory
-    if base_ecosystem(ecosystem) not in _DISTROS or _WEAKNESS.fullmatch(advisory.id):
+    if base_ecosystem(ecosystem) not in DISTRIBUTIONS or _WEAKNESS.fullmatch(advisory.id):
         return [hit]
     weaknesses = [a for a in advisory.aliases if _WEAKNESS.fullmatch(a)]
     if len({_WEAKNESS.fullmatch(w).group(1) for w in weaknesses}) < 2:  # type: ignore[union-attr]

@@ -25,7 +25,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["canonical_ecosystem", "os_release_ecosystem", "query_ecosystems"]
+__all__ = ["DISTRIBUTIONS", "canonical_ecosystem", "os_release_ecosystem", "query_ecosystems"]
+
+# Base ecosystems of OS distributions (their notices fix many CVEs at once; see match.matcher).
+DISTRIBUTIONS = frozenset(
+    {"Debian", "Ubuntu", "Alpine", "Red Hat", "AlmaLinux", "Rocky Linux", "SUSE", "openSUSE"}
+    | {"Wolfi", "Chainguard", "Amazon Linux", "Mageia", "openEuler", "Alpaquita", "MinimOS"}
+)
 
 _UBUNTU = re.compile(r"Ubuntu:((?:Pro:)?(?:FIPS(?:-updates|-preview)?:)?)(\d+\.\d+)(?::LTS)?")
 _RED_HAT = re.compile(r"Red Hat:enterprise_linux:(\d+)(?:\.\d+)?(?:::.*)?")
