@@ -34,18 +34,11 @@ class Distro:
 
     @property
     def ecosystem(self) -> str | None:
-        """The OSV ecosystem for OS packages, e.g. "Debian:12", "Alpine:v3.18", or None."""
-        parts = self.version_id.split(".")
-        if self.id == "debian" and parts[0].isdigit():
-            return f"Debian:{parts[0]}"
-        if self.id == "alpine" and len(parts) >= 2:
-            return f"Alpine:v{parts[0]}.{parts[1]}"
-        if self.id == "ubuntu" and self.version_id:
-            return f"Ubuntu:{self.version_id}"
-        if self.id in {"rhel", "centos", "almalinux", "rocky"} and parts[0].isdigit():
-            names = {"rhel": "Red Hat", "centos": "Red Hat", "almalinux": "AlmaLinux"}
-            return f"{names.get(self.id, 'Rocky Linux')}:{parts[0]}"
-        return None
+        """The OSV ecosystem for OS packages, e.g. "Debian:12", "Alpine:v3.18", "Red Hat:9",
+        "Amazon Linux:2023", or None (`vulndb.ecosystems.os_release_ecosystem`)."""
+        from caulk.vulndb.ecosystems import os_release_ecosystem
+
+        return os_release_ecosystem(self.id, self.version_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +54,7 @@ class Package:
     arch: str | None = None
     licenses: tuple[str, ...] = ()
     found_by: str = ""  # cataloger name
+    module: str | None = None  # rpm modularity label "name:stream:version:context" (RHEL 8+)
 
     @property
     def match_name(self) -> str:

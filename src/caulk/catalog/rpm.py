@@ -127,6 +127,7 @@ class RpmCataloger:
                     arch=header.arch or None,
                     licenses=(header.license,) if header.license else (),
                     found_by=self.name,
+                    module=header.modularity_label or None,
                 )
 
 

@@ -12,12 +12,12 @@ import click
 import platformdirs
 
 from caulk.cli.main import cli
-from caulk.errors import OperationalError, UsageError
+from caulk.errors import DatabaseError, OperationalError, UsageError
 from caulk.vulndb.defaults import default_store
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
 from caulk.vulndb.interface import ImportReport, SourceFreshness
 from caulk.vulndb.paths import default_db_path, feeds_dir
-from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
+from caulk.vulndb.store import SourceFile, SourceInfo, SqliteStore, build_store, open_store
 
 __all__ = ["db"]
 
@@ -37,14 +37,17 @@ def _age(stamp: str, now: datetime) -> str:
     return f"{max(int(seconds), 0)}s"
 
 
-def _echo_report(report: ImportReport, quiet: bool) -> None:
+def _echo_report(report: ImportReport, quiet: bool, previous: SourceInfo | None = None) -> None:
     line = f"imported {report.imported} records from {report.source}"
     extras = [f"{report.skipped} skipped"] if report.skipped else []
     if report.duplicates:
         extras.append(f"{report.duplicates} duplicate ids")
     if report.unknown_ecosystems:
         extras.append(f"unknown ecosystems: {', '.join(report.unknown_ecosystems)}")
-    click.echo(f"{line} ({'; '.join(extras)})" if extras else line)
+    line = f"{line} ({'; '.join(extras)})" if extras else line
+    if previous is not None:
+        line += f": replaced its import of {previous.imported_at} ({previous.records} records)"
+    click.echo(line)
     if not quiet:
         for error in report.errors[:5]:
             click.echo(f"  skipped: {error}", err=True)
@@ -66,14 +69,24 @@ def db(ctx: click.Context, db_path: Path | None) -> None:
 
 @db.command("import")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--append", is_flag=True, help="Keep the sources already in the database.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Start over: the database holds only these sources afterwards.",
+)
+@click.option("--append", is_flag=True, hidden=True, help="Kept for old scripts: the default.")
 @click.pass_context
-def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
-    """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or Alpine secdb from PATHs or URLs.
+def import_(ctx: click.Context, sources: tuple[str, ...], replace: bool, append: bool) -> None:
+    """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or DSA/DLA lists, Alpine secdb or
+    Amazon Linux updateinfo.xml from PATHs or URLs.
 
-    All sources go into one new database that replaces the old one atomically."""
+    Imports compose: the sources already in the database stay, a source imported again replaces
+    its own earlier import, and each line says whether a source was added or replaced.
+    `--replace` starts over. The new database replaces the old one atomically."""
     from caulk.vulndb.fetch import Fetcher, make_client  # httpx: only when a command needs it
 
+    if replace and append:
+        raise UsageError("--replace and --append contradict each other")
     files = []
     urls = [s for s in sources if _is_url(s)]
     client = make_client() if urls else None
@@ -90,9 +103,38 @@ def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
     finally:
         if client is not None:
             client.close()
-    for report in build_store(ctx.obj["db_path"], files, append=append):
-        _echo_report(report, ctx.obj.get("quiet", False))
-    click.echo(f"database: {ctx.obj['db_path']}")
+    db_path: Path = ctx.obj["db_path"]
+    before = {s.location: s for s in _existing_sources(db_path, keep=not replace)}
+    quiet = ctx.obj.get("quiet", False)
+    for report in build_store(db_path, files, append=not replace):
+        _echo_report(report, quiet, None if replace else before.get(report.source))
+    others = sorted(set(before) - {f.location for f in files})
+    if others and replace:
+        click.echo(f"--replace: dropped {len(others)} earlier source(s): {', '.join(others)}")
+    elif others:
+        click.echo(f"added to the {len(others)} source(s) already imported (--replace starts over)")
+    click.echo(f"database: {db_path}")
+
+
+def _existing_sources(db_path: Path, *, keep: bool) -> list[SourceInfo]:
+    """The sources of the current database (none when there is none yet). One that is to be
+    kept (`keep`) but is unreadable is never silently thrown away: the message says to start
+    over with --replace."""
+    if not db_path.is_file():
+        return []
+    try:
+        store = open_store(db_path)
+    except DatabaseError as exc:
+        if not keep:
+            return []
+        raise DatabaseError(
+            f"{exc.message.split(';')[0]}; `caulk db import --replace …` starts a new one",
+            where=str(db_path),
+        ) from exc
+    try:
+        return store.sources()
+    finally:
+        store.close()
 
 
 def _feeds(feeds_file: Path | None, urls: tuple[str, ...]) -> tuple[Feed, ...]:

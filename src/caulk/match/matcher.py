@@ -1,22 +1,31 @@
 """Match an inventory against the advisory store: one matcher for every package type, the
 version rules chosen by ecosystem (`match.version`), OSV range semantics (`match.ranges`), then
-alias merging and severity."""
+alias merging and severity.
+
+A distribution notice that fixes several CVEs at once (DSA/DLA, USN, RHSA/ALSA/RLSA, ALAS, SUSE-SU…)
+becomes one vulnerability per CVE, each keeping the notice among its aliases: an ignore or VEX
+statement for one CVE then silences exactly that CVE, and the notice's id silences all of them.
+rpm packages are only compared with advisories of their own module stream (`match.modules`);
+Ubuntu packages are looked up in their release and its Ubuntu Pro stream (`vulndb.ecosystems`)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from caulk.catalog.interface import Inventory, Package
 from caulk.match.coverage import coverage_of
 from caulk.match.interface import Coverage, FixState, Vulnerability
+from caulk.match.modules import module_applies
 from caulk.match.ranges import Verdict, affected_status
 from caulk.match.severity import severity_of
 from caulk.match.version import VersionError, VersionScheme, scheme_for
 from caulk.model import Location, Unknown
+from caulk.vulndb.ecosystems import DISTRIBUTIONS, query_ecosystems
 from caulk.vulndb.interface import Advisory, AdvisoryStore, Affected
-from caulk.vulndb.names import normalize_name
+from caulk.vulndb.names import base_ecosystem, normalize_name
 
 __all__ = ["MatchResult", "match_inventory", "match_package"]
 
@@ -41,15 +50,38 @@ class MatchResult:
     coverage: Coverage | None = None  # which packages could be checked, why the rest could not
 
 
+_WEAKNESS = re.compile(r"(?:[A-Z]+-)?(CVE-\d{4}-\d+)")
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     advisory: Advisory
     affected: Affected
     verdict: Verdict
+    weakness: str | None = None  # set on one CVE's share of a multi-CVE distribution notice
 
     @property
     def ids(self) -> frozenset[str]:
-        return frozenset((self.advisory.id, *self.advisory.aliases))
+        named = (self.weakness,) if self.weakness else (self.advisory.id, *self.advisory.aliases)
+        # UBUNTU-CVE-2022-0778, DEBIAN-CVE-… name the CVE itself
+        cves = (m.group(1) for n in named if (m := _WEAKNESS.fullmatch(n)))
+        return frozenset((*named, *cves))
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every identifier the vulnerability is known by (the notice's id too)."""
+        return self.ids | {self.advisory.id} if self.weakness is not None else self.ids
+
+
+def _split(hit: _Hit, ecosystem: str) -> list[_Hit]:
+    """One hit per CVE of a distribution notice naming several (aliases kept)."""
+    advisory = hit.advisory
+    if base_ecosystem(ecosystem) not in DISTRIBUTIONS or _WEAKNESS.fullmatch(advisory.id):
+        return [hit]
+    weaknesses = [a for a in advisory.aliases if _WEAKNESS.fullmatch(a)]
+    if len({_WEAKNESS.fullmatch(w).group(1) for w in weaknesses}) < 2:  # type: ignore[union-attr]
+        return [hit]
+    return [_Hit(advisory, hit.affected, hit.verdict, w) for w in weaknesses]
 
 
 def _rank(identifier: str) -> tuple[int, str]:
@@ -88,7 +120,7 @@ def _largest(versions: Iterable[str], scheme: VersionScheme) -> str | None:
 
 
 def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -> Vulnerability:
-    ids = sorted(set().union(*(h.ids for h in group)), key=_rank)
+    ids = sorted(set().union(*(h.names for h in group)), key=_rank)
     cves = [i for i in ids if i.startswith("CVE-")]
     primary = cves[0] if len(cves) == 1 else ids[0]
     fixes = [h.verdict.fixed for h in group if h.verdict.fixed]
@@ -146,12 +178,15 @@ def match_package(
     version = package.match_version
     hits: list[_Hit] = []
     not_understood: list[str] = []
-    for advisory, affected in store.affecting(package.ecosystem, name):
-        verdict = affected_status(version, affected, scheme)
-        if verdict.affected:
-            hits.append(_Hit(advisory, affected, verdict))
-        elif verdict.unknown:
-            not_understood.append(f"{advisory.id} ({verdict.reason})")
+    for ecosystem in query_ecosystems(package.ecosystem, version):
+        for advisory, affected in store.affecting(ecosystem, name):
+            if scheme.name == "rpm" and not module_applies(package, advisory, affected):
+                continue
+            verdict = affected_status(version, affected, scheme)
+            if verdict.affected:
+                hits.extend(_split(_Hit(advisory, affected, verdict), package.ecosystem))
+            elif verdict.unknown:
+                not_understood.append(f"{advisory.id} ({verdict.reason})")
     unknown = None
     if not_understood:
         location = package.locations[0] if package.locations else Location()

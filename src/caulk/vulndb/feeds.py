@@ -1,7 +1,11 @@
 """The public advisory feeds `caulk db update` fetches, and the feeds file that replaces them.
 
-A feeds file is YAML or JSON: a list (or `{feeds: [...]}`) of URLs or `{url, sha256?, sha256_url?}`
-mappings. `sha256` pins the expected digest; `sha256_url` names a sidecar publishing it.
+A feeds file is YAML or JSON: a list (or `{feeds: [...]}`) of URLs or `{url, sha256?, sha256_url?,
+discover?}` mappings. `sha256` pins the expected digest; `sha256_url` names a sidecar publishing it;
+`discover` says the URL is an index whose files are found at update time (`vulndb.discover`):
+`alpine-secdb` (the secdb index: every `vX.Y/` branch's main/community JSON) or `yum-updateinfo`
+(a yum `mirror.list` or repository URL: its `repodata/repomd.xml` names `updateinfo.xml.gz` and its
+sha256 — Amazon Linux's ALAS).
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ import yaml
 
 from caulk.errors import UsageError
 
-__all__ = ["DEFAULT_FEEDS", "Feed", "load_feeds"]
+__all__ = ["DEFAULT_FEEDS", "DISCOVERY_KINDS", "Feed", "load_feeds"]
 
 _OSV = "https://osv-vulnerabilities.storage.googleapis.com/{}/all.zip"
 _OSV_ECOSYSTEMS = ("PyPI", "Go", "npm", "Maven", "crates.io", "RubyGems", "NuGet", "Packagist")
-_ALPINE = "https://secdb.alpinelinux.org/{}/{}.json"
-_ALPINE_RELEASES = ("v3.18", "v3.19", "v3.20", "v3.21", "v3.22")
+_OSV_DISTROS: tuple[str, ...] = ("Debian", "Ubuntu", "Red%20Hat", "AlmaLinux", "Rocky%20Linux")
+_OSV_DISTROS += ("SUSE", "openSUSE", "Wolfi", "Chainguard", "Alpine")
+_AMAZON = (  # the mirror lists `dnf repolist --verbose` shows inside the images
+    "https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list",
+    "https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list",
+)
+DISCOVERY_KINDS = ("alpine-secdb", "yum-updateinfo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +36,20 @@ class Feed:
     url: str
     sha256: str | None = None
     sha256_url: str | None = None
+    discover: str | None = None  # one of DISCOVERY_KINDS: `url` is an index, not a feed file
+    label: str | None = None  # the source name in the database when it is not `url` (a
+    # discovered file whose URL changes with every repository snapshot)
+
+    @property
+    def location(self) -> str:
+        return self.label or self.url
 
 
 DEFAULT_FEEDS: tuple[Feed, ...] = (
-    *(Feed(_OSV.format(eco)) for eco in _OSV_ECOSYSTEMS),
+    *(Feed(_OSV.format(eco)) for eco in _OSV_ECOSYSTEMS + _OSV_DISTROS),
     Feed("https://security-tracker.debian.org/tracker/data/json"),
-    *(
-        Feed(_ALPINE.format(rel, repo))
-        for rel in _ALPINE_RELEASES
-        for repo in ("main", "community")
-    ),
+    Feed("https://secdb.alpinelinux.org/", discover="alpine-secdb"),
+    *(Feed(url, discover="yum-updateinfo") for url in _AMAZON),
 )
 
 
@@ -44,10 +57,15 @@ def _feed(item: Any, where: str) -> Feed:
     if isinstance(item, str):
         return Feed(item)
     if isinstance(item, dict) and isinstance(item.get("url"), str):
-        unknown = set(item) - {"url", "sha256", "sha256_url"}
+        unknown = set(item) - {"url", "sha256", "sha256_url", "discover"}
         if unknown:
             raise UsageError(f"unknown feed keys {sorted(unknown)}", where=where)
-        return Feed(item["url"], item.get("sha256"), item.get("sha256_url"))
+        discover = item.get("discover")
+        if discover is not None and discover not in DISCOVERY_KINDS:
+            raise UsageError(
+                f"discover is one of {', '.join(DISCOVERY_KINDS)}, not {discover!r}", where=where
+            )
+        return Feed(item["url"], item.get("sha256"), item.get("sha256_url"), discover)
     raise UsageError(f"a feed is a URL or a mapping with `url`, not {item!r}", where=where)
 
 

@@ -116,7 +116,8 @@ class AdvisoryStore(Protocol):
 
     def affecting(self, ecosystem: str, name: str) -> Iterator[tuple[Advisory, Affected]]:
         """Every (advisory, affected entry) for this ecosystem and normalised package name.
-        Ecosystem matching is exact ("Debian:12"); withdrawn advisories are never returned."""
+        Ecosystems match by their canonical name (`vulndb.ecosystems`: "Ubuntu:22.04:LTS" is
+        "Ubuntu:22.04"), releases exactly ("Debian:12"); withdrawn advisories are never returned."""
         ...
 
     def get(self, advisory_id: str) -> Advisory | None: ...

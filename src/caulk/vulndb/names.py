@@ -15,6 +15,7 @@ KNOWN_ECOSYSTEMS = frozenset(
     {
         "AlmaLinux",
         "Alpaquita",
+        "Amazon Linux",  # not an OSV ecosystem: caulk's name for ALAS (updateinfo.xml) data
         "Alpine",
         "Android",
         "BellSoft Hardened Containers",

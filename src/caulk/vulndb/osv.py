@@ -1,7 +1,10 @@
 """OSV records (https://ossf.github.io/osv-schema/) → `Advisory`.
 
-Kept: aliases, related, withdrawn (stored, never returned by queries), CVSS vectors, vendor labels
-from `database_specific.severity` (GHSA's "MODERATE"…) and `ecosystem_specific.severity`/`urgency`
+Kept: aliases (plus the `upstream` ids of schema 1.7: Red Hat's and Ubuntu's records name their
+CVEs there, USNs their UBUNTU-CVE records; Red Hat/AlmaLinux/Rocky errata and SUSE notices
+that name their CVEs only under `related` get those as aliases),
+related, withdrawn (stored, never returned by queries), CVSS vectors, vendor labels from
+`database_specific.severity` (GHSA's "MODERATE"…) and `ecosystem_specific.severity`/`urgency`
 (Ubuntu/Debian), `ecosystem_specific` as JSON strings. A record that breaks the schema raises
 `MalformedRecordError`; the caller skips and counts it.
 """
@@ -9,6 +12,7 @@ from `database_specific.severity` (GHSA's "MODERATE"…) and `ecosystem_specific
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from caulk.vulndb.interface import Advisory, Affected, AffectedRange, RangeEvent, SeverityScore
@@ -17,6 +21,8 @@ from caulk.vulndb.names import normalize_name
 __all__ = ["MalformedRecordError", "is_osv_record", "parse_osv"]
 
 _EVENT_KEYS = frozenset({"introduced", "fixed", "last_affected", "limit"})
+# Red Hat, AlmaLinux, Rocky errata; SUSE/openSUSE update notices
+_ERRATA = re.compile(r"(?:RH|AL|RL)[SBE]A-\d{4}:\d+|(?:open)?SUSE-[SRO]U-\d{4}:\d+-\d+")
 
 
 class MalformedRecordError(ValueError):
@@ -123,6 +129,16 @@ def _affected(raw: object) -> Affected | None:
     )
 
 
+def _aliases(doc: dict[str, Any], adv_id: str) -> tuple[str, ...]:
+    names = [
+        _str(a, f"{key}[]") for key in ("aliases", "upstream") for a in _list(doc.get(key), key)
+    ]
+    if _ERRATA.match(adv_id) and not any(n.startswith("CVE-") for n in names):
+        # errata name the CVEs they fix under `related` (AlmaLinux, Red Hat before schema 1.7)
+        names += [r for r in _list(doc.get("related"), "related") if str(r).startswith("CVE-")]
+    return tuple(dict.fromkeys(n for n in names if n != adv_id))
+
+
 def parse_osv(doc: object, source: str) -> Advisory:
     """One OSV record (already decoded from JSON or YAML) → `Advisory`."""
     if not isinstance(doc, dict):
@@ -141,7 +157,7 @@ def parse_osv(doc: object, source: str) -> Advisory:
     return Advisory(
         id=adv_id,
         source=source,
-        aliases=tuple(_str(a, "aliases[]") for a in _list(doc.get("aliases"), "aliases")),
+        aliases=_aliases(doc, adv_id),
         related=tuple(_str(a, "related[]") for a in _list(doc.get("related"), "related")),
         summary=_opt_str(doc.get("summary"), "summary") or "",
         details=_opt_str(doc.get("details"), "details") or "",

@@ -1,26 +1,31 @@
 """Reading one import source (a directory tree, a zip, or one JSON/YAML file) into advisories.
 
 Each document is classified by its content: an OSV record (or a list of them), an Alpine secdb
-document, or a Debian tracker dump. Broken documents and records are skipped and counted in the
+document, a Debian tracker dump or DSA/DLA list, or an Amazon Linux `updateinfo.xml` (gzip or
+not). Broken documents and records are skipped and counted in the
 source's `Tally`; only an unreadable or hostile source (missing path, bad zip, zip slip) raises.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import json
 import logging
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
 from caulk.errors import AdvisoryFormatError, UnsafeContentError
-from caulk.vulndb import alpine_secdb, debian_lists, debian_tracker
+from caulk.vulndb import alpine_secdb, amazon, debian_lists, debian_tracker
 from caulk.vulndb.interface import Advisory
 from caulk.vulndb.osv import MalformedRecordError, is_osv_record, parse_osv
 from caulk.vulndb.tally import Tally
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # one JSON/YAML document (the Debian tracker dump is ~70 MB)
 _SUFFIXES = (".json", ".yaml", ".yml")
+_XML_SUFFIXES = (".xml", ".xml.gz")  # yum/dnf updateinfo.xml (Amazon Linux)
 _LIST_NAMES = ("list", "DSA.list", "DLA.list")  # the tracker's data/DSA/list, data/DLA/list
 _GENERIC_STEMS = {"all", "osv", "vulns", "data", "advisories", "json"}
 
@@ -52,7 +58,7 @@ _StringLoader.yaml_implicit_resolvers = {
 def osv_label(location: str) -> str:
     """The source label of an OSV location, from its last meaningful path component:
     `…/PyPI/all.zip` → `osv:PyPI`, `…/go-vulndb` → `osv:go-vulndb`, `…/pypa/vulns` → `osv:pypa`."""
-    parts = [p for p in re.split(r"[/\\]", location.split("?", 1)[0]) if p]
+    parts = [p for p in re.split(r"[/\\]", unquote(location.split("?", 1)[0])) if p]
     while len(parts) > 1 and _stem(parts[-1]).lower() in _GENERIC_STEMS:
         parts.pop()
     return f"osv:{_stem(parts[-1]) if parts else 'osv'}"
@@ -92,7 +98,19 @@ class SourceReader:
 
     def __iter__(self) -> Iterator[Advisory]:
         secdb = alpine_secdb.SecdbCollector(self.tally)
-        for where, data in self._documents():
+        for where, raw in self._documents():
+            data = self._gunzipped(where, raw)
+            if data is None:
+                continue
+            if amazon.is_updateinfo(data):
+                self.kinds.add("amazon-updateinfo")
+                for adv in amazon.parse_updateinfo(data, where, self.tally):
+                    self.tally.imported += 1
+                    yield adv
+                continue
+            if data.lstrip()[:1] == b"<":
+                self.tally.skip(where, "not valid JSON/YAML (markup, and not a yum updateinfo.xml)")
+                continue
             if debian_lists.is_advisory_list(data):
                 self.kinds.add("debian-lists")
                 text = data.decode("utf-8", "replace")
@@ -108,6 +126,22 @@ class SourceReader:
             yield adv
 
     # -- documents ---------------------------------------------------------------------------
+    def _gunzipped(self, where: str, data: bytes) -> bytes | None:
+        """The document itself; a gzip-compressed one (updateinfo.xml.gz) decompressed, at most
+        MAX_DOCUMENT_BYTES; a truncated or corrupt one is skipped and counted."""
+        if data[:2] != b"\x1f\x8b":
+            return data
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                out = stream.read(MAX_DOCUMENT_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            self.tally.skip(where, f"unreadable gzip: {exc or 'truncated'}")
+            return None
+        if len(out) > MAX_DOCUMENT_BYTES:
+            self.tally.skip(where, f"more than {MAX_DOCUMENT_BYTES} bytes once decompressed")
+            return None
+        return out
+
     def _documents(self) -> Iterator[tuple[str, bytes]]:
         if self.path.is_dir():
             yield from self._directory()
@@ -125,7 +159,7 @@ class SourceReader:
         for root, dirs, files in os.walk(self.path):
             dirs.sort()
             for name in sorted(files):
-                if not name.lower().endswith(_SUFFIXES) and name not in _LIST_NAMES:
+                if not name.lower().endswith(_SUFFIXES + _XML_SUFFIXES) and name not in _LIST_NAMES:
                     continue
                 file = Path(root, name)
                 rel = file.relative_to(self.path).as_posix()
@@ -150,7 +184,7 @@ class SourceReader:
                 for info in members:
                     base = info.filename.rsplit("/", 1)[-1]
                     if info.is_dir() or not (
-                        base.lower().endswith(_SUFFIXES) or base in _LIST_NAMES
+                        base.lower().endswith(_SUFFIXES + _XML_SUFFIXES) or base in _LIST_NAMES
                     ):
                         continue
                     label = f"{self.path.name}!{info.filename}"

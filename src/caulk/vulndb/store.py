@@ -3,7 +3,8 @@ read by any number of processes through read-only connections.
 
 Tables: `meta` (schema version, build time), `sources` (one row per imported path/URL: import time,
 record counts, sha256, report), `advisories` (one compact JSON blob per record, see `codec`),
-`affected` (ecosystem, normalised name → advisory, index into its `affected` tuple).
+`affected` (canonical ecosystem (`vulndb.ecosystems`), normalised name → advisory, index into its
+`affected` tuple).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from caulk import __version__
 from caulk.errors import AdvisoryFormatError, DatabaseError
 from caulk.vulndb.codec import decode_advisory, encode_advisory
 from caulk.vulndb.dates import format_utc, parse_utc, record_date
+from caulk.vulndb.ecosystems import canonical_ecosystem
 from caulk.vulndb.interface import Advisory, Affected, ImportReport, SourceFreshness
 from caulk.vulndb.names import normalize_name
 from caulk.vulndb.sources import SourceReader
@@ -145,7 +147,7 @@ class SqliteStore:
             " JOIN advisories a ON a.rowid = f.advisory"
             " WHERE f.ecosystem = ? AND f.name = ? AND a.withdrawn = 0"
             " ORDER BY a.id, a.rowid, f.idx",
-            (ecosystem, normalize_name(ecosystem, name)),
+            (canonical_ecosystem(ecosystem), normalize_name(ecosystem, name)),
         )
         # One record shipped by two sources (a GHSA in two OSV zips) is returned once.
         seen: set[tuple[str, Affected]] = set()
@@ -318,7 +320,8 @@ def _insert(conn: sqlite3.Connection, reader: SourceReader, next_rowid: int) -> 
         )
         if not adv.withdrawn:
             affected.extend(
-                (a.ecosystem, a.name, next_rowid, i) for i, a in enumerate(adv.affected)
+                (canonical_ecosystem(a.ecosystem), a.name, next_rowid, i)
+                for i, a in enumerate(adv.affected)
             )
         next_rowid += 1
         if len(advisories) >= _BATCH:

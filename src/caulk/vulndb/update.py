@@ -1,5 +1,8 @@
 """`caulk db update`: fetch the configured feeds, then re-import only the ones that changed.
 
+Discovery feeds (the Alpine secdb index, yum repositories' updateinfo) are expanded first
+(`vulndb.discover`); a discovered file is stored under its feed's `location`.
+
 The database keeps every other source (local imports, feeds no longer configured). `offline` never
 creates an HTTP client: it re-imports from the cached downloads only.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from caulk.errors import Error, OperationalError
+from caulk.vulndb.discover import discover_feeds
 from caulk.vulndb.feeds import Feed
 from caulk.vulndb.fetch import Download, Fetcher, make_client
 from caulk.vulndb.interface import ImportReport
@@ -66,8 +70,11 @@ def update_database(
     outcomes = []
     client = None if offline else client_factory()
     try:
+        plain, discovered = discover_feeds(feeds, client, feeds_root)
         fetcher = Fetcher(client, feeds_root)
-        for feed in feeds:
+        outcomes += [FeedOutcome(feed, None, error) for feed, error in discovered.failures]
+        outcomes += [FeedOutcome(feed, fetcher.cached(feed)) for feed in discovered.recalled]
+        for feed in (*plain, *discovered.feeds):
             if offline:
                 outcomes.append(FeedOutcome(feed, fetcher.cached(feed)))
                 continue
@@ -79,14 +86,14 @@ def update_database(
     finally:
         if client is not None:
             client.close()
-    available = [o.download for o in outcomes if o.download is not None]
+    available = [(o.feed.location, o.download) for o in outcomes if o.download is not None]
     if not available:
         why = "offline and nothing cached" if offline else "no feed could be fetched"
         raise OperationalError(f"{why}; the database was not changed", where=str(db_path))
     imported = _imported_digests(db_path)
-    stale = [d for d in available if imported.get(d.url) != d.sha256]
+    stale = [(where, d) for where, d in available if imported.get(where) != d.sha256]
     if not stale:
         return UpdateResult(tuple(outcomes), (), offline)
-    sources = [SourceFile(d.url, d.path, d.last_modified) for d in stale]
+    sources = [SourceFile(where, d.path, d.last_modified) for where, d in stale]
     reports = build_store(db_path, sources, append=bool(imported))
     return UpdateResult(tuple(outcomes), tuple(reports), offline)

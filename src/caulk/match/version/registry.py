@@ -52,6 +52,7 @@ ECOSYSTEMS: dict[str, str] = {
     "opensuse": "rpm",
     "suse": "rpm",
     "mageia": "rpm",
+    "amazon linux": "rpm",
     "openeuler": "rpm",
     "pypi": "pep440",
     "npm": "npm",
