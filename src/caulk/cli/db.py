@@ -13,7 +13,7 @@ import platformdirs
 
 from caulk.cli.main import cli
 from caulk.errors import OperationalError, UsageError
-from caulk.vulndb.defaults import default_store
+from caulk.vulndb.defaults import default_store, embedded_cutoff_line
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
 from caulk.vulndb.interface import ImportReport
 from caulk.vulndb.paths import default_db_path, feeds_dir
@@ -159,6 +159,7 @@ def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
         "advisories": advisories,
         "withdrawn": withdrawn,
         "ecosystems": list(store.ecosystems()),
+        "embedded_cutoff": embedded_cutoff_line(store),
         "sources": [
             {
                 "location": s.location,
@@ -200,8 +201,10 @@ def status(ctx: click.Context, fmt: str) -> None:
         return
     shown: dict[str, Any] = info if info["exists"] else info["embedded"]
     if not info["exists"]:
-        click.echo(f"no database at {path}: scans use the embedded advisory subset")
-        click.echo("(run `caulk db update` or `caulk db import PATH…` for full data)")
+        click.echo(f"no database at {path}: scans use the embedded advisory data")
+        click.echo("(run `caulk db update` or `caulk db import PATH…` for current data)")
+    if shown.get("embedded_cutoff"):
+        click.echo(f"embedded:   {shown['embedded_cutoff']}")
     click.echo(f"path:       {shown['path']}")
     click.echo(f"built:      {shown['built_at']} ({shown['age']} ago)")
     click.echo(f"advisories: {shown['advisories']} ({shown['withdrawn']} withdrawn)")

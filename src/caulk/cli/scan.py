@@ -110,7 +110,7 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Advisory database (default: the imported one, else the embedded real subset).",
+    help="Advisory database (default: the imported one, else the embedded real data).",
 )
 @click.option(
     "--no-cache",
