@@ -117,6 +117,7 @@ def update(
     ctx: click.Context, offline: bool, feeds_file: Path | None, feed_urls: tuple[str, ...]
 ) -> None:
     """Fetch the public advisory feeds (resumable, verified) and re-import the changed ones."""
+    from caulk.vulndb.auto import drop_superseded_embedded
     from caulk.vulndb.update import update_database  # httpx: only when a command needs it
 
     feeds = _feeds(feeds_file, feed_urls)
@@ -125,6 +126,8 @@ def update(
             f"offline: not contacting the network; using cached downloads of {len(feeds)} feeds"
         )
     result = update_database(ctx.obj["db_path"], feeds, feeds_dir(), offline=offline)
+    if result.reports:
+        drop_superseded_embedded(ctx.obj["db_path"])  # a database a scan seeded from embedded data
     for outcome in result.outcomes:
         dl = outcome.download
         if outcome.error:

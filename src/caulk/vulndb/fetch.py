@@ -45,8 +45,9 @@ class Download:
     resumed_from: int = 0  # bytes already on disk when this download resumed
 
 
-def make_client() -> httpx.Client:
+def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     return httpx.Client(
+        transport=transport,
         timeout=httpx.Timeout(60.0, connect=15.0),
         follow_redirects=True,
         headers={"User-Agent": f"caulk/{__version__}", "Accept-Encoding": "identity"},

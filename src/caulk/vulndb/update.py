@@ -82,7 +82,8 @@ def update_database(
     available = [o.download for o in outcomes if o.download is not None]
     if not available:
         why = "offline and nothing cached" if offline else "no feed could be fetched"
-        raise OperationalError(f"{why}; the database was not changed", where=str(db_path))
+        first = next((f" ({o.error})" for o in outcomes if o.error), "")
+        raise OperationalError(f"{why}{first}; the database was not changed", where=str(db_path))
     imported = _imported_digests(db_path)
     stale = [d for d in available if imported.get(d.url) != d.sha256]
     if not stale:
