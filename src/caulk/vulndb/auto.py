@@ -50,6 +50,7 @@ __all__ = [
     "configured_feeds",
     "drop_superseded_embedded",
     "prepare_store",
+    "record_pull",
 ]
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,20 @@ def prepare_store(
     start, when = time.monotonic(), now()
     if not _due(db, when):
         return AutoUpdate(_open(db), ())
+    state = _read_state(db)
+    if state.get("pulled_from") and db.is_file():  # an air-gapped fleet's own mirror
+        try:
+            line = _pull_again(db, state["pulled_from"], state.get("pull_key", ""))
+        except (Error, OSError) as exc:
+            _write_state(db, failed_at=when.isoformat(timespec="seconds"))
+            why = exc.message if isinstance(exc, Error) else str(exc)
+            line = (
+                f"could not update from {state['pulled_from']}: {why}; {_data_age_line(db, when)}"
+            )
+            return AutoUpdate(_open(db), (line,))
+        stamp = when.isoformat(timespec="seconds")
+        _write_state(db, checked_at=stamp, updated_at=stamp)
+        return AutoUpdate(_open(db), (line,))
     budget = _budget()
     factory = client_factory or _budget_client_factory(budget)
     chosen = tuple(feeds) if feeds is not None else configured_feeds()
@@ -337,6 +352,29 @@ def prepare_store(
     _write_state(db, **({"failed_at": stamp} if result.failed else {"checked_at": stamp}))
     seconds = time.monotonic() - start
     return AutoUpdate(_open(db), (_summary(result, seconds) + _spent(seconds, budget),))
+
+
+def record_pull(
+    db: Path, reference: str, key: Path | None, now: Callable[[], datetime] = _utcnow
+) -> None:
+    """`caulk db update --from REF [--key K]` installed `db`: automatic updates pull REF again
+    (verified with the same key), not the public feeds."""
+    stamp = now().isoformat(timespec="seconds")
+    key_path = str(key.resolve()) if key else ""
+    _write_state(db, pulled_from=reference, pull_key=key_path, checked_at=stamp, updated_at=stamp)
+
+
+def _pull_again(db: Path, reference: str, key: str) -> str:
+    from caulk.signing.keys import load_public_key
+    from caulk.vulndb.oci import pull_database
+
+    public = load_public_key(Path(key).read_bytes(), where=key) if key else None
+    result = pull_database(reference, db, feeds_dir() / "oci", key=public)
+    signed = ", signature verified" if result.signed else ""
+    return (
+        f"advisory database updated automatically from {result.reference}{signed}:"
+        f" {result.advisories} advisories built {result.built_at}"
+    )
 
 
 def _open(db: Path) -> SqliteStore:
