@@ -123,7 +123,21 @@ def _alpine(root: Path) -> tuple[Members, list[str]]:
     return [(f"{f.parent.name}/{f.stem}.json", _as_json(f)) for f in files], []
 
 
-_READERS = {
+def _json_records(root: Path) -> tuple[Members, list[str]]:
+    """Any other pack: every JSON file under the folder, compacted; its date from OSV `modified`
+    or CVE JSON 5 `cveMetadata.dateUpdated`."""
+    members, dates = [], []
+    for f in sorted(root.rglob("*.json")):
+        record = json.loads(f.read_bytes())
+        members.append((f.relative_to(root).as_posix(), json.dumps(record, separators=(",", ":"))))
+        meta = record.get("cveMetadata") if isinstance(record, dict) else None
+        stamp = (meta or {}).get("dateUpdated") or (record.get("modified") if meta is None else "")
+        if isinstance(stamp, str) and stamp[:4].isdigit() and not stamp.startswith("0001-"):
+            dates.append(stamp[:10])
+    return [(n, d.encode()) for n, d in members], dates
+
+
+_READERS = {  # packs that need their own reading; any other is `_json_records`
     "pypa.zip": _pypa,
     "go-vulndb.zip": _go,
     "debian-lists.zip": _debian_lists,
@@ -136,7 +150,7 @@ def build_embedded(shared: Path, out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for pack in PACKS:
-        members, dates = _READERS[pack.file](shared / pack.folder)
+        members, dates = _READERS.get(pack.file, _json_records)(shared / pack.folder)
         if not members:
             raise SystemExit(f"{shared / pack.folder}: no records")
         _zip(out / pack.file, members)

@@ -105,3 +105,18 @@ def test_packing_the_shared_checkout_again_gives_the_same_bytes(tmp_path: Path) 
     go = len(list((SHARED_ADVISORIES / "go-vulndb").glob("GO-*.json")))
     documents = {f.path.name: f.documents for f in embedded_files()}
     assert (documents["pypa.zip"], documents["go-vulndb.zip"]) == (pypa, go)
+
+
+def test_db_status_names_the_embedded_cutoff(capsys: pytest.CaptureFixture[str]) -> None:
+    from caulk.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["db", "status"])
+    assert exited.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert "scans use the embedded advisory data" in out
+    assert "embedded:   cut-off 2020 to 2026-08-21 (alpine-secdb.zip 2020," in out
+    with pytest.raises(SystemExit):
+        main(["db", "status", "--format", "json"])
+    info = json.loads(capsys.readouterr().out)
+    assert info["embedded"]["embedded_cutoff"].startswith("cut-off 2020 to 2026-08-21")
