@@ -256,7 +256,8 @@ def _data_age_line(db: Path, now: datetime) -> str:
     if not db.is_file():
         store = default_store()
         try:
-            return f"using caulk's embedded advisory data, {embedded_cutoff_line(store)}"
+            line = embedded_cutoff_line(store) or ""
+            return f"using caulk's embedded advisory data, {line.split(' (', 1)[0]}"
         finally:
             store.close()
     store = open_store(db)

@@ -74,7 +74,7 @@ def update_database(
             try:
                 outcomes.append(FeedOutcome(feed, fetcher.fetch(feed)))
             except Error as exc:
-                log.warning("%s", exc)
+                log.info("%s", exc)  # reported by the caller from the outcome
                 outcomes.append(FeedOutcome(feed, fetcher.cached(feed), str(exc)))
     finally:
         if client is not None:

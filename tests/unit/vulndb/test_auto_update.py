@@ -102,9 +102,7 @@ def test_unreachable_feeds_leave_the_data_alone_say_how_old_and_back_off(server:
     assert not default_db_path().exists()  # nothing written but the attempt's time
     (line,) = result.lines
     assert line.startswith("advisory feeds unreachable: no feed could be fetched (http://127.0.0")
-    assert line.endswith("using caulk's embedded advisory data, cut-off 2020 to 2026-08-21"
-                         " (alpine-secdb.zip 2020, debian-lists.zip 2023-04-01,"
-                         " go-vulndb.zip 2026-08-21, pypa.zip 2024-10-10)")  # fmt: skip
+    assert line.endswith("; using caulk's embedded advisory data, cut-off 2020 to 2026-08-21")
     assert result.store.path.name.startswith("vulndb-embedded-")
     # Tried again only after an hour, not on every scan.
     assert prepare_store(now=lambda: T0 + timedelta(minutes=30), feeds=feeds(server)).lines == ()
