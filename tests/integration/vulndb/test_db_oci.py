@@ -208,3 +208,18 @@ def test_an_interrupted_pull_resumes_with_a_range_request(
     assert pull(registry, target, ref) == 0
     assert f"resumed at byte {size // 2}" in capsys.readouterr().out
     assert sha(target) == sha(source_db)
+
+
+def test_a_missing_tag_or_a_missing_database_is_one_clear_line(
+    registry: RegistryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = installed(tmp_path)
+    before = sha(db)
+    code = pull(registry, db, f"{registry.host}/caulk/vulndb:no-such-tag")
+    err = capsys.readouterr().err
+    assert code in (2, 3) and err.count("\n") == 1 and "no-such-tag" in err, (code, err)
+    assert "Traceback" not in err and sha(db) == before
+    missing = tmp_path / "missing.sqlite"
+    ref = f"{registry.host}/caulk/vulndb:x"
+    assert caulk("db", "--db", missing, "push", ref, "--insecure-registry", registry.host) == 3
+    assert "no advisory database here" in capsys.readouterr().err and not missing.exists()
