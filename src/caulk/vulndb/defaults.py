@@ -33,7 +33,6 @@ __all__ = [
     "EmbeddedFile",
     "default_store",
     "embedded_cutoff_line",
-    "embedded_cutoffs",
     "embedded_files",
     "embedded_notice",
     "embedded_sources",
@@ -82,11 +81,6 @@ def embedded_files() -> tuple[EmbeddedFile, ...]:
 
 def embedded_sources() -> list[SourceFile]:
     return [SourceFile(f.location, f.path) for f in embedded_files() if f.kind == ADVISORIES]
-
-
-def embedded_cutoffs() -> dict[str, str]:
-    """location → cut-off date of every embedded file."""
-    return {f.location: f.cutoff for f in embedded_files()}
 
 
 def _digest(files: Sequence[EmbeddedFile]) -> str:

@@ -20,6 +20,8 @@ after all of that; any failure leaves it as it was.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import io
@@ -29,7 +31,7 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -303,6 +305,17 @@ def _download(client: RegistryClient, ref: Reference, layer: _Layer, part: Path)
     return offset
 
 
+@contextlib.contextmanager
+def _exclusive(part: Path) -> Iterator[None]:
+    part.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{part}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _decompress(part: Path, out: Path, layer: _Layer, where: str) -> None:
     limit = layer.raw_size if layer.raw_size is not None else MAX_DATABASE
     digest, size = hashlib.sha256(), 0
@@ -360,7 +373,8 @@ def pull_database(
                 where=str(ref),
             )
         part = work / f"{layer.digest.removeprefix('sha256:')}.part"
-        resumed = _download(client, ref, layer, part)
+        with _exclusive(part):  # two pulls of one layer never write one file
+            resumed = _download(client, ref, layer, part)
     finally:
         client.close()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -382,5 +396,6 @@ def pull_database(
     finally:
         tmp.unlink(missing_ok=True)
     part.unlink(missing_ok=True)
+    Path(f"{part}.lock").unlink(missing_ok=True)
     log.info("installed %s@%s as %s", ref, manifest.digest, db)
     return PullResult(str(ref), manifest.digest, layer.size, resumed, advisories, built, signed)
