@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Benchmarks time scans, not downloads: no automatic advisory-database update in any child.
+os.environ.setdefault("CAULK_DB_AUTO_UPDATE", "false")
 if str(REPO) not in sys.path:  # so benchmarks can use tests.images (the real test images)
     sys.path.insert(0, str(REPO))
 

@@ -41,6 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 # caulk's own caches (layer cache, embedded advisory DB) live beside the test images, never in the
 # user's cache; subprocesses inherit this.
 os.environ.setdefault("CAULK_CACHE_DIR", str(build.cache_root() / "caulk-cache"))
+# A scan never updates its advisory database from the public feeds under test (CI is offline-safe);
+# tests of the automatic update turn it on against a server on 127.0.0.1.
+os.environ["CAULK_DB_AUTO_UPDATE"] = "false"
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,9 @@ def target_of(image: Image, size: int = 0) -> Target:
 
 
 def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
+    from caulk.vulndb import SqliteStore
+    from caulk.vulndb.defaults import embedded_notice
+
     notices = []
     distro = inventory.distro
     if distro is not None and distro.is_eol:
@@ -89,6 +92,8 @@ def _notices(inventory: Inventory, store: AdvisoryStore) -> list[str]:
             "no packages were catalogued (no dpkg/apk/rpm database, no language packages found):"
             " an empty vulnerability list here means nothing was checked"
         )
+    if isinstance(store, SqliteStore) and (embedded := embedded_notice(store)):
+        notices.append(embedded)
     known = set(store.ecosystems())
     missing = sorted({p.ecosystem for p in inventory.packages} - known)
     for ecosystem in missing:

@@ -104,10 +104,10 @@ def test_old_advisory_data_is_said_and_can_fail(
     assert run.code == 0, run
     doc = run.json()
     (pypa,) = [s for s in doc["advisoryData"] if s["location"] == "embedded/pypa.zip"]
-    assert pypa["dataDate"] == "2024-10-08T19:19:01Z" and pypa["dateBasis"] == "newest record"
+    assert pypa["dataDate"] == "2024-10-10T17:22:00Z" and pypa["dateBasis"] == "newest record"
     assert "PyPI" in pypa["ecosystems"]
     stale = [n for n in doc["notices"] if "older than 7 days" in n]
-    assert len(stale) == 1 and "embedded/pypa.zip (data from 2024-10-08, " in stale[0]
+    assert len(stale) == 1 and "embedded/pypa.zip (data from 2024-10-10, " in stale[0]
     assert "caulk: warning: the advisory data matched against is older than 7 days" in run.stderr
 
     failed = run_caulk("scan", "--scanners", "vuln", "--fail-on-stale-db", DEMO, cwd=repo_root)

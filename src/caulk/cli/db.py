@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import platformdirs
 
+from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import DatabaseError, OperationalError, UsageError
-from caulk.vulndb.defaults import default_store
-from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
+from caulk.vulndb.defaults import default_store, embedded_cutoff_line
+from caulk.vulndb.feeds import Feed, load_feeds
 from caulk.vulndb.interface import ImportReport, SourceFreshness
 from caulk.vulndb.paths import default_db_path, feeds_dir
 from caulk.vulndb.store import SourceFile, SourceInfo, SqliteStore, build_store, open_store
@@ -142,8 +142,9 @@ def _feeds(feeds_file: Path | None, urls: tuple[str, ...]) -> tuple[Feed, ...]:
         return tuple(Feed(u) for u in urls)
     if feeds_file is not None:
         return load_feeds(feeds_file)
-    configured = Path(platformdirs.user_config_dir("caulk")) / "feeds.yaml"
-    return load_feeds(configured) if configured.is_file() else DEFAULT_FEEDS
+    from caulk.vulndb.auto import configured_feeds
+
+    return configured_feeds()
 
 
 @db.command("update")
@@ -155,19 +156,41 @@ def _feeds(feeds_file: Path | None, urls: tuple[str, ...]) -> tuple[Feed, ...]:
     help="YAML/JSON list of feeds (default: ~/.config/caulk/feeds.yaml, else the public feeds).",
 )  # fmt: skip
 @click.option("--feed", "feed_urls", multiple=True, help="Fetch this URL instead (repeatable).")
+@click.option(
+    "--from", "from_ref", metavar="REGISTRY/REPO:TAG",
+    help="Install the database artifact `caulk db push` published there instead (air-gapped).",
+)  # fmt: skip
+@click.option(
+    "--key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --from: cosign public key; the artifact must carry a valid signature.",
+)  # fmt: skip
+@registry_options
 @click.pass_context
 def update(
-    ctx: click.Context, offline: bool, feeds_file: Path | None, feed_urls: tuple[str, ...]
+    ctx: click.Context,
+    offline: bool,
+    feeds_file: Path | None,
+    feed_urls: tuple[str, ...],
+    from_ref: str | None,
+    key: Path | None,
 ) -> None:
     """Fetch the public advisory feeds (resumable, verified) and re-import the changed ones."""
+    from caulk.vulndb.auto import drop_superseded_embedded
     from caulk.vulndb.update import update_database  # httpx: only when a command needs it
 
+    if from_ref is not None or key is not None:
+        if from_ref is None or offline or feeds_file or feed_urls:
+            raise UsageError("--from REF (with optional --key) replaces --offline/--feeds/--feed")
+        _update_from(ctx.obj["db_path"], from_ref, key)
+        return
     feeds = _feeds(feeds_file, feed_urls)
     if offline:
         click.echo(
             f"offline: not contacting the network; using cached downloads of {len(feeds)} feeds"
         )
     result = update_database(ctx.obj["db_path"], feeds, feeds_dir(), offline=offline)
+    if result.reports:
+        drop_superseded_embedded(ctx.obj["db_path"])  # a database a scan seeded from embedded data
     for outcome in result.outcomes:
         dl = outcome.download
         if outcome.error:
@@ -201,6 +224,46 @@ def _data_date(source: SourceFreshness, now: datetime) -> dict[str, Any]:
     }
 
 
+def _update_from(db_path: Path, reference: str, key: Path | None) -> None:
+    from caulk.cli.sign import _public_key
+    from caulk.vulndb.auto import record_pull
+    from caulk.vulndb.oci import pull_database
+
+    result = pull_database(
+        reference, db_path, feeds_dir() / "oci", key=_public_key(key) if key else None
+    )
+    record_pull(db_path, reference, key)
+    resumed = f", resumed at byte {result.resumed_from}" if result.resumed_from else ""
+    signed = "signature verified, " if result.signed else ""
+    click.echo(
+        f"installed {result.reference} ({signed}{result.layer_size} bytes{resumed}):"
+        f" {result.advisories} advisories built {result.built_at}"
+    )
+    click.echo(f"database: {db_path}")
+
+
+@db.command("push")
+@click.argument("reference", metavar="REGISTRY/REPO:TAG")
+@registry_options
+@click.pass_context
+def push(ctx: click.Context, reference: str) -> None:
+    """Publish the database as an OCI artifact (sign it with `caulk sign REF --key …`)."""
+    from caulk.vulndb.oci import ARTIFACT_TYPE, push_database
+
+    path: Path = ctx.obj["db_path"]
+    explicit = ctx.parent is not None and ctx.parent.params.get("db_path") is not None
+    if not path.is_file() and not explicit and not os.environ.get("CAULK_DB"):
+        store = default_store()  # nothing imported: publish the embedded data's database
+        path = store.path
+        store.close()
+    result = push_database(path, reference)
+    click.echo(
+        f"pushed {path} ({result.advisories} advisories, {result.layer_size} bytes compressed)"
+        f" as {ARTIFACT_TYPE}"
+    )
+    click.echo(f"{result.reference}@{result.digest}")
+
+
 def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
     advisories, withdrawn = store.count()
     meta = store.meta()
@@ -214,6 +277,7 @@ def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
         "advisories": advisories,
         "withdrawn": withdrawn,
         "ecosystems": list(store.ecosystems()),
+        "embedded_cutoff": embedded_cutoff_line(store),
         "sources": [
             {
                 "location": s.location,
@@ -257,8 +321,10 @@ def status(ctx: click.Context, fmt: str) -> None:
         return
     shown: dict[str, Any] = info if info["exists"] else info["embedded"]
     if not info["exists"]:
-        click.echo(f"no database at {path}: scans use the embedded advisory subset")
-        click.echo("(run `caulk db update` or `caulk db import PATH…` for full data)")
+        click.echo(f"no database at {path}: scans use the embedded advisory data")
+        click.echo("(run `caulk db update` or `caulk db import PATH…` for current data)")
+    if shown.get("embedded_cutoff"):
+        click.echo(f"embedded:   {shown['embedded_cutoff']}")
     click.echo(f"path:       {shown['path']}")
     click.echo(f"built:      {shown['built_at']} ({shown['age']} ago)")
     click.echo(f"advisories: {shown['advisories']} ({shown['withdrawn']} withdrawn)")

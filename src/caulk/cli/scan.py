@@ -29,6 +29,7 @@ __all__ = ["scan"]
 
 SEVERITIES = [s.name for s in Severity if s is not Severity.UNKNOWN]
 DEFAULT_IGNORE_FILE = ".caulkignore.yaml"
+LOCAL_TRANSPORTS = {"oci", "oci-archive", "docker-archive", "dir", "sbom"}
 
 
 def _check_options(
@@ -56,6 +57,16 @@ def _load_store(path: Path) -> AdvisoryStore:
     from caulk.vulndb import load_store
 
     return load_store(path)
+
+
+def _default_store(skip_update: bool) -> AdvisoryStore:
+    """The user's database (else the embedded data), updated first when older than 24 h."""
+    from caulk.vulndb.auto import prepare_store
+
+    prepared = prepare_store(update=not skip_update)
+    for line in prepared.lines:
+        click.echo(f"caulk: {line}", err=True)
+    return prepared.store
 
 
 def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
@@ -135,12 +146,22 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Advisory database (default: the imported one, else the embedded real subset).",
+    help="Advisory database (default: the imported one, else the embedded real data).",
 )
 @click.option(
     "--no-cache",
     is_flag=True,
     help="Read every layer again instead of using the layer cache ($CAULK_CACHE_DIR/layers).",
+)
+@click.option(
+    "--skip-db-update",
+    is_flag=True,
+    help="Do not update an advisory database older than 24 h (also CAULK_DB_AUTO_UPDATE=false).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Never touch the network: no database update; local image references only.",
 )
 @registry_options
 @click.pass_context
@@ -167,6 +188,8 @@ def scan(
     dockerfile: Path | None,
     db: Path | None,
     no_cache: bool,
+    skip_db_update: bool,
+    offline: bool,
 ) -> None:
     """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS, or a
     registry reference (HOST/REPO:TAG, registry:…) streamed without a daemon."""
@@ -174,6 +197,11 @@ def scan(
     if not wanted or wanted - {"hygiene", "vuln"}:
         raise UsageError(f"--scanners takes hygiene and/or vuln, not {scanners!r}")
     max_db_age = parse_max_age(db_max_age)
+    if offline and image.partition(":")[0] not in LOCAL_TRANSPORTS:
+        raise UsageError(f"--offline: {image!r} is a registry reference; scan a local copy")
+    store = None
+    if "vuln" in wanted:
+        store = _load_store(db) if db is not None else _default_store(skip_db_update or offline)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = Path(DEFAULT_IGNORE_FILE)
     options = ScanOptions(
@@ -181,7 +209,7 @@ def scan(
         checks=_check_options(dive_ci, allow_tool, allow_path, disable),
         hygiene="hygiene" in wanted,
         vulnerabilities="vuln" in wanted,
-        store=_load_store(db) if db is not None and "vuln" in wanted else None,
+        store=store,
         ignore_unfixed=ignore_unfixed,
         ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
         vex=_load_vex(vex),

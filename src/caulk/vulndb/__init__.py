@@ -1,7 +1,7 @@
 """caulk.vulndb: advisory importers, the local SQLite store and its read-only query API.
 
 from caulk.vulndb import load_store, normalize_name
-store = load_store()            # user DB if imported, else the embedded real subset
+store = load_store()            # user DB if imported, else the embedded real data
 for adv, affected in store.affecting("PyPI", normalize_name("PyPI", "PyYAML")): ...
 """
 

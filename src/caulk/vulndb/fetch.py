@@ -46,8 +46,9 @@ class Download:
     last_modified: str | None = None  # the server's Last-Modified: the feed's own date
 
 
-def make_client() -> httpx.Client:
+def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     return httpx.Client(
+        transport=transport,
         timeout=httpx.Timeout(60.0, connect=15.0),
         follow_redirects=True,
         headers={"User-Agent": f"caulk/{__version__}", "Accept-Encoding": "identity"},

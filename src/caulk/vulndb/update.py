@@ -81,7 +81,7 @@ def update_database(
             try:
                 outcomes.append(FeedOutcome(feed, fetcher.fetch(feed)))
             except Error as exc:
-                log.warning("%s", exc)
+                log.info("%s", exc)  # reported by the caller from the outcome
                 outcomes.append(FeedOutcome(feed, fetcher.cached(feed), str(exc)))
     finally:
         if client is not None:
@@ -89,7 +89,8 @@ def update_database(
     available = [(o.feed.location, o.download) for o in outcomes if o.download is not None]
     if not available:
         why = "offline and nothing cached" if offline else "no feed could be fetched"
-        raise OperationalError(f"{why}; the database was not changed", where=str(db_path))
+        first = next((f" ({o.error})" for o in outcomes if o.error), "")
+        raise OperationalError(f"{why}{first}; the database was not changed", where=str(db_path))
     imported = _imported_digests(db_path)
     stale = [(where, d) for where, d in available if imported.get(where) != d.sha256]
     if not stale:

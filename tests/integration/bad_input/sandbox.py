@@ -115,6 +115,7 @@ class Sandbox:
             TMPDIR=str(self.tmp),
             DOCKER_CONFIG=str(self.home / ".docker"),
             CAULK_CACHE_DIR=str(self.cache),
+            CAULK_DB_AUTO_UPDATE="false",  # a scan never fetches the public feeds under test
             NO_COLOR="1",
             COLUMNS="200",
         )

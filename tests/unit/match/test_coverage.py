@@ -28,23 +28,25 @@ def _pkg(name: str, version: str, ecosystem: str, ptype: str) -> Package:
 
 
 def test_each_unchecked_package_has_its_reason(store: SqliteStore) -> None:
-    etch = Distro("debian", "4", "etch", "Debian GNU/Linux 4.0", eol="2010-02-15", is_eol=True)
+    potato = Distro(
+        "debian", "2.2", "potato", "Debian GNU/Linux 2.2", eol="2003-06-30", is_eol=True
+    )
     packages = (
         _pkg("pyyaml", "5.1", "PyPI", "pypi"),  # checked, vulnerable
-        _pkg("bash", "3.1dfsg-8", "Debian:4", "deb"),  # an end-of-life release without data
+        _pkg("bash", "2.03-6", "Debian:2", "deb"),  # an end-of-life release without data
         _pkg("bash", "5.2.15-2", "Debian:12", "deb"),  # a release the data lacks
         _pkg("pyyaml", "five point one", "PyPI", "pypi"),  # a version PEP 440 cannot read
         _pkg("plug", "1.0.0", "Hex", "hex"),  # an ecosystem caulk has no rules for
     )
-    result = match_inventory(Inventory(etch, packages), store)
+    result = match_inventory(Inventory(potato, packages), store)
     coverage = result.coverage
     assert coverage is not None
     assert (coverage.packages, coverage.checked) == (5, 1)
     reasons = {(u.ecosystem, u.version): (u.reason, u.detail) for u in coverage.unchecked}
-    assert reasons[("Debian:4", "3.1dfsg-8")] == (
+    assert reasons[("Debian:2", "2.03-6")] == (
         "end-of-life",
-        "Debian GNU/Linux 4.0 reached end of life on 2010-02-15; "
-        "the advisory database has no Debian:4 data",
+        "Debian GNU/Linux 2.2 reached end of life on 2003-06-30; "
+        "the advisory database has no Debian:2 data",
     )
     assert reasons[("Debian:12", "5.2.15-2")] == (
         "no-data",

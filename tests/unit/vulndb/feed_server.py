@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 serving feed files like a static host / GCS bucket: ETag,
-Last-Modified, If-None-Match, Range + If-Range (206), optional `x-goog-hash`, and a switch to cut a
-response short (to test resumed downloads)."""
+Last-Modified, If-None-Match, Range + If-Range (206), optional `x-goog-hash`, and switches to cut a
+response short or stall it (to test resumed downloads and time budgets)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import base64
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Feeds:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     cut_after: dict[str, int] = field(default_factory=dict)  # path → bytes sent before a hang-up
     goog_md5: dict[str, str] = field(default_factory=dict)  # path → md5 to announce
+    stall_after: dict[str, int] = field(default_factory=dict)  # path → bytes sent before stalling
     url: str = ""
 
     def etag(self, path: str) -> str:
@@ -64,6 +66,13 @@ def _handler(feeds: Feeds) -> type[BaseHTTPRequestHandler]:
             if self.path in feeds.goog_md5:
                 self.send_header("x-goog-hash", f"crc32c=AAAAAA==,md5={feeds.goog_md5[self.path]}")
             self.end_headers()
+            stall = feeds.stall_after.pop(self.path, None)
+            if stall is not None:  # a slow link: some bytes, then nothing for a long while
+                self.wfile.write(payload[:stall])
+                self.wfile.flush()
+                time.sleep(5)
+                self.close_connection = True
+                return
             cut = feeds.cut_after.pop(self.path, None)
             if cut is not None:
                 self.wfile.write(payload[:cut])
