@@ -20,7 +20,13 @@ from caulk.check.dockerfile.syntax import (
     Stage,
     shift_segments,
 )
-from caulk.check.dockerfile.words import expand, iter_words, split_words, unquote
+from caulk.check.dockerfile.words import (
+    expand,
+    expand_value,
+    iter_words,
+    split_words,
+    unquote,
+)
 
 __all__ = ["INSTRUCTIONS", "MAX_SIZE", "decode", "parse"]
 
@@ -381,7 +387,7 @@ class _Parser:
             elif start is None and ins.keyword == "ARG":
                 for p in ins.pairs:
                     global_args.append(p)
-                    env[p.key] = expand(p.value, env)[0] if p.value is not None else None
+                    env[p.key] = expand_value(p.value, env) if p.value is not None else None
             if start is not None:
                 current.append(ins)
         close()

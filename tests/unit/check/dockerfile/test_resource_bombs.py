@@ -1,0 +1,33 @@
+"""Dockerfiles and lint rules built to exhaust memory or CPU (issue 9, items 3 and 18): each runs
+`caulk lint` in a subprocess under an address-space cap and a timeout, so a regression fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from caulk.check.dockerfile.parser import parse
+from caulk.check.dockerfile.words import MAX_EXPANDED
+from tests.support.limits import run_cli
+
+# Each ARG doubles the previous: 2**40 bytes of base image name from an ~800-byte file.
+DOUBLING = (
+    "ARG A0=xxxxxxxxxxxxxxxx\n"
+    + "".join(f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, 41))
+    + "FROM debian:${A40}\nRUN true\n"
+)
+
+
+def test_doubling_args_stay_bounded_and_unresolved() -> None:
+    df = parse(DOUBLING)
+    (stage,) = df.stages
+    assert not stage.resolved
+    assert len(stage.base_raw) < 100
+
+
+def test_lint_of_doubling_args_runs_in_bounded_memory(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOUBLING)
+    assert len(DOUBLING) < 1000 and MAX_EXPANDED < 1 << 20
+    run = run_cli("lint", "-f", "json", dockerfile, cwd=tmp_path, memory_mb=1024, timeout=120)
+    assert not run.timed_out and run.rc in (0, 1), run
+    assert "Traceback" not in run.stderr, run
