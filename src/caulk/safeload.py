@@ -70,6 +70,7 @@ def read_regular(
     max_bytes: int = DEFAULT_LIMITS.max_bytes,
     follow_symlinks: bool = True,
     where: str | None = None,
+    what: str = "file",
 ) -> bytes:
     """The bytes of a regular file, at most `max_bytes`. A FIFO, device, directory (or, with
     `follow_symlinks=False`, a symlink) is refused without blocking or reading it."""
@@ -81,17 +82,17 @@ def read_regular(
         fd = os.open(path, flags)
     except OSError as exc:
         if not follow_symlinks and Path(path).is_symlink():
-            raise DocumentError("is a symbolic link, not a regular file", where=label) from None
-        raise DocumentError(f"cannot read: {exc.strerror or exc}", where=label) from None
+            raise DocumentError(f"{what} is a symbolic link", where=label) from None
+        raise DocumentError(f"cannot read {what}: {exc.strerror or exc}", where=label) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode):
-            raise DocumentError("is not a regular file", where=label)
+            raise DocumentError(f"{what} is not a regular file", where=label)
         if st.st_size > max_bytes:
-            raise DocumentError(f"is larger than {max_bytes} bytes", where=label)
+            raise DocumentError(f"{what} is larger than {max_bytes} bytes", where=label)
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise DocumentError(f"is larger than {max_bytes} bytes", where=label)
+        raise DocumentError(f"{what} is larger than {max_bytes} bytes", where=label)
     return data
 
 

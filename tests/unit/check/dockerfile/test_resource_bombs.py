@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from caulk.check.dockerfile.parser import parse
@@ -31,3 +32,21 @@ def test_lint_of_doubling_args_runs_in_bounded_memory(tmp_path: Path) -> None:
     run = run_cli("lint", "-f", "json", dockerfile, cwd=tmp_path, memory_mb=1024, timeout=120)
     assert not run.timed_out and run.rc in (0, 1), run
     assert "Traceback" not in run.stderr, run
+
+
+def test_catastrophic_user_regex_is_cut_by_its_budget_and_reported(tmp_path: Path) -> None:
+    """Issue 9 item 18: `(x+x+)+y` against 5,000 x's backtracks for longer than the universe."""
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - {id: ACME-1, severity: high, title: slow, instruction: RUN,"
+        " regex: '(x+x+)+y'}\n  - {id: ACME-2, severity: low, title: fast, regex: 'x{3}'}\n"
+    )
+    (tmp_path / ".caulk.yaml").write_text("lint: {rules: [rules.yaml]}\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nRUN echo " + "x" * 5000 + "\n")
+    run = run_cli("lint", "-f", "json", dockerfile, cwd=tmp_path, memory_mb=1024, timeout=120)
+    assert not run.timed_out and run.rc == 1, run
+    findings = json.loads(run.stdout)["files"][0]["findings"]
+    slow = [f for f in findings if f["rule_id"] == "ACME-1"]
+    assert len(slow) == 1 and "skipped" in slow[0]["message"], findings
+    assert "time" in slow[0]["message"] or " s " in slow[0]["message"]
+    assert any(f["rule_id"] == "ACME-2" for f in findings)  # the other rules still ran
