@@ -156,7 +156,9 @@ def load_json(
             f"{what} is nested more than {limits.max_depth} levels deep", where=where
         ) from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{what} is not valid UTF-8 ({exc.reason})", where=where) from None
+        raise DocumentError(
+            f"{what} is not valid JSON (not UTF-8: {exc.reason})", where=where
+        ) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(
             f"{what} is not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})",

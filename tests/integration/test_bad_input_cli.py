@@ -326,6 +326,7 @@ OS_RELEASE = synth.file(
 )
 STATUS = "/var/lib/dpkg/status"
 SITE = "/usr/local/lib/python3.11/site-packages"
+DEEP_JSON = b'{"name": "x", "version": "1", "auths": ' + b"[" * 1000 + b"]" * 1000 + b"}"
 CATALOG_PROBLEMS: dict[str, tuple[list[synth.Entry], str, str]] = {
     # case: (entries, path of the unknown, words of its reason)
     "dpkg-status-binary": (
@@ -358,6 +359,17 @@ CATALOG_PROBLEMS: dict[str, tuple[list[synth.Entry], str, str]] = {
         "/app/node_modules/lodash/package.json",
         "not valid JSON",
     ),
+    # issue 9 item 5: JSON nested 1,000 deep used to abort the whole scan (RecursionError)
+    **{
+        f"deep-json-{name}": ([synth.file(path, DEEP_JSON)], path, "nested more than")
+        for name, path in (
+            ("package-json", "/app/node_modules/lodash/package.json"),
+            ("package-lock", "/app/package-lock.json"),
+            ("composer", "/app/vendor/composer/installed.json"),
+            ("deps-json", "/app/App.deps.json"),
+            ("docker-config", "/root/.docker/config.json"),
+        )
+    },
     "apk-installed-binary": (
         [synth.file("/lib/apk/db/installed", b"\xff\x00" * 1000)],
         "/lib/apk/db/installed",
