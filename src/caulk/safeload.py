@@ -161,7 +161,7 @@ def load_json(
         ) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(
-            f"{what} is not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})",
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             where=where,
         ) from None
     except ValueError as exc:  # int digit limit, NaN/Infinity, hooks
