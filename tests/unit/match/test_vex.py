@@ -29,7 +29,7 @@ URLLIB3 = Vulnerability(
 )
 
 
-def _statement(status: str, timestamp: str | None, **extra: Any) -> dict[str, Any]:
+def _statement(status: str, timestamp: object, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "vulnerability": {"name": "CVE-2023-43804"},
         "products": [{"@id": "pkg:pypi/urllib3"}],
