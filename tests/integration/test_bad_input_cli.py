@@ -577,6 +577,10 @@ LIFECYCLE_POLICIES: dict[str, tuple[Any, str]] = {
     "unknown-selection-field": ({"rules": [_rule(1, countUnits="days")]}, "countUnits"),
     "not-json": (b'{"rules": [', "not valid JSON"),
     "not-utf8": (b'{"rules": "\xff"}', "UTF-8"),
+    # issue 9 items 19 and 21
+    "deep-json": (b'{"rules": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested more than"),
+    "huge-integer": ({"rules": [_rule(10**400)]}, "more than 20 digits"),
+    "count-number-beyond-ecr": ({"rules": [_rule(1, countNumber=2**31)]}, "countNumber"),
 }
 
 
@@ -593,6 +597,37 @@ def lifecycle_repo(real_registry: RegistryServer, tmp_path_factory: pytest.TempP
         )
     assert _tags(real_registry, "team/lifecycle") == ["1.0", "2.0"]
     return "team/lifecycle"
+
+
+def test_lifecycle_apply_with_an_out_of_range_created_reports_what_it_deleted(
+    tmp_path: Path, real_registry: RegistryServer
+) -> None:
+    """Issue 9 item 7: `created: 9999-12-31T23:59:59-01:00` (year 10000 in UTC) crashed the
+    preview and, with --apply, crashed after deleting without saying what it had deleted."""
+    box = Sandbox.create(tmp_path / "box")
+    repo = "team/far-future"
+    for n, created in ((1, "9999-12-31T23:59:59-01:00"), (2, "2024-01-01T00:00:00Z")):
+        layer = synth.tar([synth.file("/version", str(n).encode())])
+        img = synth.image([layer], config={"created": created})
+        root = synth.write_oci(box.inputs / f"v{n}", img, tag="t")
+        dest = f"{real_registry.host}/{repo}:{n}.0"
+        expect_success(
+            box.caulk("copy", f"oci:{root}:t", dest, "--insecure-registry", real_registry.host)
+        )
+    policy = box.inputs / "policy.json"
+    policy.write_text(json.dumps({"rules": [_rule(1)]}))  # keeps one image
+    args = ("registry", "lifecycle", f"{real_registry.host}/{repo}", "--policy", policy,
+            "--insecure-registry", real_registry.host)  # fmt: skip
+    preview = box.caulk(*args)
+    expect_success(preview)
+    applied = box.caulk(*args, "--apply", "-f", "json")
+    expect_success(applied)
+    deleted = applied.json()["apply"]["deleted"]
+    assert len(deleted) == 1, applied
+    lines = applied.stderr.splitlines()
+    assert lines[0].startswith("caulk: deleting up to 1 expired manifest(s)"), applied
+    assert f"caulk: deleted {deleted[0]}" in lines[1], applied
+    assert len(_tags(real_registry, repo)) == 1
 
 
 @pytest.mark.parametrize("case", sorted(LIFECYCLE_POLICIES))
