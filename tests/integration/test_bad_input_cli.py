@@ -933,3 +933,60 @@ def test_sandbox_detects_litter(tmp_path: Path) -> None:
     shutil.rmtree(box.out)
     with pytest.raises(AssertionError, match=r"- box/out"):
         box.assert_unchanged(before)
+
+
+# ----------------------------------------------------- issue 9 item 19: JSON at the CLI boundary
+
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(("tail", "needle"), [(DEEP, "nested more than"), (HUGE, "20 digits")])
+def test_scan_with_hostile_vex_is_bad_input(box: Sandbox, tail: str, needle: str) -> None:
+    vex = box.inputs / "vex.json"
+    vex.write_text('{"statements": [], "x": ' + tail + "}")
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("scan", "--vex", vex, good)
+    expect_failure(run, 2, str(vex), needle)
+    box.assert_unchanged(before)
+
+
+@pytest.mark.parametrize(("tail", "needle"), [(DEEP, "nested more than"), (HUGE, "20 digits")])
+def test_scan_of_a_hostile_sbom_is_bad_input(box: Sandbox, tail: str, needle: str) -> None:
+    sbom = box.inputs / "bom.json"
+    sbom.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "x": ' + tail + "}")
+    before = box.snapshot()
+    run = box.caulk("scan", f"sbom:{sbom}")
+    expect_failure(run, 2, str(sbom), needle)
+    box.assert_unchanged(before)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "needle"),
+    [(["not", "an", "object"], "annotations is not an object"), ("x", "annotations")],
+)
+def test_copy_into_a_layout_with_broken_annotations_writes_nothing(
+    box: Sandbox, annotations: Any, needle: str
+) -> None:
+    dest, _ = images.layout(box.out / "layout")
+    index = dest / "index.json"
+    doc = json.loads(index.read_text())
+    doc["manifests"][0]["annotations"] = annotations
+    index.write_text(json.dumps(doc))
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("copy", good, f"oci:{dest}:new")
+    expect_failure(run, 2, str(index), needle)
+    box.assert_unchanged(before)
+
+
+def test_copy_into_a_layout_with_a_deep_index_writes_nothing(box: Sandbox) -> None:
+    dest, _ = images.layout(box.out / "layout")
+    index = dest / "index.json"
+    index.write_text(index.read_text().rstrip().removesuffix("}") + f', "x": {DEEP}}}')
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("copy", good, f"oci:{dest}:new")
+    expect_failure(run, 2, str(index), "nested more than")
+    box.assert_unchanged(before)
