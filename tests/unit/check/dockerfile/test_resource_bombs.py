@@ -50,3 +50,10 @@ def test_catastrophic_user_regex_is_cut_by_its_budget_and_reported(tmp_path: Pat
     assert len(slow) == 1 and "skipped" in slow[0]["message"], findings
     assert "time" in slow[0]["message"] or " s " in slow[0]["message"]
     assert any(f["rule_id"] == "ACME-2" for f in findings)  # the other rules still ran
+
+
+def test_deep_json_form_is_a_problem_not_a_crash() -> None:
+    """`RUN [[[[…` 5,000 deep raised RecursionError out of the parser (exit 3)."""
+    df = parse("FROM debian:12\nRUN " + "[" * 5000 + "]" * 5000 + "\n")
+    run = df.instructions[1]
+    assert run.exec_form is None and run.json_error and "nested more than" in run.json_error
