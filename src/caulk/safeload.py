@@ -17,16 +17,18 @@ never echoing its content.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal
 
 from caulk.errors import InputError
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -197,43 +199,47 @@ def _check_depth(doc: Any, limits: Limits, where: str, what: str) -> None:
 Scalars = Literal["yaml", "strings"]
 
 
-class _Loader(yaml.CSafeLoader):
-    """YAML 1.1 safe types without timestamps; no aliases; bounded nodes and integers."""
+@functools.cache
+def _loaders() -> dict[str, Any]:
+    """The two loader classes, built on first use: importing safeload does not import PyYAML
+    (`caulk lint` without a config never needs it)."""
+    import yaml
 
-    limits: Limits = DEFAULT_LIMITS
-    nodes: int = 0
+    class _Loader(yaml.CSafeLoader):
+        """YAML 1.1 safe types without timestamps; no aliases; bounded nodes and integers."""
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise _RefusedError("YAML aliases are not accepted")
-        self.nodes += 1
-        if self.nodes > self.limits.max_containers:
-            raise _RefusedError(f"YAML has more than {self.limits.max_containers} nodes")
-        return super().construct_object(node, deep)
+        limits: Limits = DEFAULT_LIMITS
+        nodes: int = 0
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        text = str(node.value).replace("_", "").lstrip("+-")
-        if len(text) > self.limits.max_int_digits + 2:  # 0x / 0o prefixes
-            raise _RefusedError(f"an integer has more than {self.limits.max_int_digits} digits")
-        return super().construct_yaml_int(node)
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise _RefusedError("YAML aliases are not accepted")
+            self.nodes += 1
+            if self.nodes > self.limits.max_containers:
+                raise _RefusedError(f"YAML has more than {self.limits.max_containers} nodes")
+            return super().construct_object(node, deep)
 
+        def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+            text = str(node.value).replace("_", "").lstrip("+-")
+            if len(text) > self.limits.max_int_digits + 2:  # 0x / 0o prefixes
+                raise _RefusedError(f"an integer has more than {self.limits.max_int_digits} digits")
+            return super().construct_yaml_int(node)
 
-class _StringLoader(_Loader):
-    """Only null and booleans are implicit: `versions: [1.10]` stays "1.10"."""
+    class _StringLoader(_Loader):
+        """Only null and booleans are implicit: `versions: [1.10]` stays "1.10"."""
 
+    def without(loader: type[_Loader], keep: tuple[str, ...]) -> None:
+        loader.yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag in keep]
+            for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+        }
 
-def _without(loader: type[_Loader], keep: tuple[str, ...]) -> None:
-    loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag in keep]
-        for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-_SAFE_TAGS = ("null", "bool", "int", "float", "merge", "value")
-_without(_Loader, tuple(f"tag:yaml.org,2002:{t}" for t in _SAFE_TAGS))
-_without(_StringLoader, ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"))
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
+    safe_tags = ("null", "bool", "int", "float", "merge", "value")
+    without(_Loader, tuple(f"tag:yaml.org,2002:{t}" for t in safe_tags))
+    without(_StringLoader, ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"))
+    _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
+    return {"yaml": _Loader, "strings": _StringLoader}
 
 
 class _RefusedError(Exception):
@@ -242,6 +248,8 @@ class _RefusedError(Exception):
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """Where and what, never a snippet of the document (it may be someone's secret file)."""
+    import yaml
+
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -260,8 +268,10 @@ def load_yaml(
 ) -> Any:
     """Parse one untrusted YAML document within `limits`. Timestamps stay strings; with
     `scalars="strings"` numbers do too. Aliases are refused (the alias-bomb defence)."""
+    import yaml
+
     _precheck(_as_bytes(data), limits, where, what)
-    loader = (_StringLoader if scalars == "strings" else _Loader)(data)
+    loader = _loaders()[scalars](data)
     loader.limits = limits
     try:
         doc = loader.get_single_data()

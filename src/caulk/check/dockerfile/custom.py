@@ -39,13 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import regex as regex_mod  # `re` with a timeout per search
-
 from caulk.errors import UsageError
 from caulk.model import Severity
 from caulk.safeload import DocumentError, load_yaml, read_regular
 
 if TYPE_CHECKING:
+    import regex as regex_mod  # `re` with a timeout per search; imported when rules exist
+
     from caulk.check.dockerfile.context import Hit, LintContext
     from caulk.check.dockerfile.syntax import Instruction
 
@@ -114,6 +114,8 @@ def _regex(text: Any, where: str, what: str) -> regex_mod.Pattern[str]:
         flags |= re.M if "m" in m.group(2) else 0
         flags |= re.S if "s" in m.group(2) else 0
     src = src.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    import regex as regex_mod
+
     try:
         return regex_mod.compile(src, flags)
     except regex_mod.error as exc:
