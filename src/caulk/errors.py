@@ -6,6 +6,8 @@ Exit codes (see DESIGN.md): 0 pass, 1 policy gate failed, 2 usage or bad input, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_GATE",
@@ -26,12 +28,26 @@ __all__ = [
     "UnsafeContentError",
     "UsageError",
     "VerificationError",
+    "join_reasons",
 ]
 
 EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_BAD_INPUT = 2
 EXIT_OPERATIONAL = 3
+
+MAX_MESSAGE_CHARS = 2000  # a one-line error stays readable: longer messages are cut, and say so
+MAX_REASONS = 5
+MAX_REASON_CHARS = 200
+
+
+def join_reasons(reasons: Sequence[str], *, limit: int = MAX_REASONS, sep: str = "; ") -> str:
+    """The first `limit` reasons (each cut at MAX_REASON_CHARS), then "and N more": 10,000 bad
+    signature layers must not make a 569 KB "one-line" error."""
+    shown = [r if len(r) <= MAX_REASON_CHARS else r[: MAX_REASON_CHARS - 1] + "…" for r in reasons]
+    text = sep.join(shown[:limit])
+    more = len(reasons) - limit
+    return f"{text}{sep}and {more} more" if more > 0 else text
 
 
 class Error(Exception):
@@ -46,6 +62,9 @@ class Error(Exception):
 
     def __str__(self) -> str:
         text = " ".join(self.message.split())  # always one line
+        if len(text) > MAX_MESSAGE_CHARS:
+            cut = len(text) - MAX_MESSAGE_CHARS
+            text = f"{text[:MAX_MESSAGE_CHARS]}… ({cut} more characters)"
         return f"{self.where}: {text}" if self.where else text
 
 

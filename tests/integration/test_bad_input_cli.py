@@ -326,6 +326,7 @@ OS_RELEASE = synth.file(
 )
 STATUS = "/var/lib/dpkg/status"
 SITE = "/usr/local/lib/python3.11/site-packages"
+DEEP_JSON = b'{"name": "x", "version": "1", "auths": ' + b"[" * 1000 + b"]" * 1000 + b"}"
 CATALOG_PROBLEMS: dict[str, tuple[list[synth.Entry], str, str]] = {
     # case: (entries, path of the unknown, words of its reason)
     "dpkg-status-binary": (
@@ -358,6 +359,17 @@ CATALOG_PROBLEMS: dict[str, tuple[list[synth.Entry], str, str]] = {
         "/app/node_modules/lodash/package.json",
         "not valid JSON",
     ),
+    # issue 9 item 5: JSON nested 1,000 deep used to abort the whole scan (RecursionError)
+    **{
+        f"deep-json-{name}": ([synth.file(path, DEEP_JSON)], path, "nested more than")
+        for name, path in (
+            ("package-json", "/app/node_modules/lodash/package.json"),
+            ("package-lock", "/app/package-lock.json"),
+            ("composer", "/app/vendor/composer/installed.json"),
+            ("deps-json", "/app/App.deps.json"),
+            ("docker-config", "/root/.docker/config.json"),
+        )
+    },
     "apk-installed-binary": (
         [synth.file("/lib/apk/db/installed", b"\xff\x00" * 1000)],
         "/lib/apk/db/installed",
@@ -565,6 +577,10 @@ LIFECYCLE_POLICIES: dict[str, tuple[Any, str]] = {
     "unknown-selection-field": ({"rules": [_rule(1, countUnits="days")]}, "countUnits"),
     "not-json": (b'{"rules": [', "not valid JSON"),
     "not-utf8": (b'{"rules": "\xff"}', "UTF-8"),
+    # issue 9 items 19 and 21
+    "deep-json": (b'{"rules": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested more than"),
+    "huge-integer": ({"rules": [_rule(10**400)]}, "more than 20 digits"),
+    "count-number-beyond-ecr": ({"rules": [_rule(1, countNumber=2**31)]}, "countNumber"),
 }
 
 
@@ -581,6 +597,37 @@ def lifecycle_repo(real_registry: RegistryServer, tmp_path_factory: pytest.TempP
         )
     assert _tags(real_registry, "team/lifecycle") == ["1.0", "2.0"]
     return "team/lifecycle"
+
+
+def test_lifecycle_apply_with_an_out_of_range_created_reports_what_it_deleted(
+    tmp_path: Path, real_registry: RegistryServer
+) -> None:
+    """Issue 9 item 7: `created: 9999-12-31T23:59:59-01:00` (year 10000 in UTC) crashed the
+    preview and, with --apply, crashed after deleting without saying what it had deleted."""
+    box = Sandbox.create(tmp_path / "box")
+    repo = "team/far-future"
+    for n, created in ((1, "9999-12-31T23:59:59-01:00"), (2, "2024-01-01T00:00:00Z")):
+        layer = synth.tar([synth.file("/version", str(n).encode())])
+        img = synth.image([layer], config={"created": created})
+        root = synth.write_oci(box.inputs / f"v{n}", img, tag="t")
+        dest = f"{real_registry.host}/{repo}:{n}.0"
+        expect_success(
+            box.caulk("copy", f"oci:{root}:t", dest, "--insecure-registry", real_registry.host)
+        )
+    policy = box.inputs / "policy.json"
+    policy.write_text(json.dumps({"rules": [_rule(1)]}))  # keeps one image
+    args = ("registry", "lifecycle", f"{real_registry.host}/{repo}", "--policy", policy,
+            "--insecure-registry", real_registry.host)  # fmt: skip
+    preview = box.caulk(*args)
+    expect_success(preview)
+    applied = box.caulk(*args, "--apply", "-f", "json")
+    expect_success(applied)
+    deleted = applied.json()["apply"]["deleted"]
+    assert len(deleted) == 1, applied
+    lines = applied.stderr.splitlines()
+    assert lines[0].startswith("caulk: deleting up to 1 expired manifest(s)"), applied
+    assert f"caulk: deleted {deleted[0]}" in lines[1], applied
+    assert len(_tags(real_registry, repo)) == 1
 
 
 @pytest.mark.parametrize("case", sorted(LIFECYCLE_POLICIES))
@@ -886,3 +933,60 @@ def test_sandbox_detects_litter(tmp_path: Path) -> None:
     shutil.rmtree(box.out)
     with pytest.raises(AssertionError, match=r"- box/out"):
         box.assert_unchanged(before)
+
+
+# ----------------------------------------------------- issue 9 item 19: JSON at the CLI boundary
+
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(("tail", "needle"), [(DEEP, "nested more than"), (HUGE, "20 digits")])
+def test_scan_with_hostile_vex_is_bad_input(box: Sandbox, tail: str, needle: str) -> None:
+    vex = box.inputs / "vex.json"
+    vex.write_text('{"statements": [], "x": ' + tail + "}")
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("scan", "--vex", vex, good)
+    expect_failure(run, 2, str(vex), needle)
+    box.assert_unchanged(before)
+
+
+@pytest.mark.parametrize(("tail", "needle"), [(DEEP, "nested more than"), (HUGE, "20 digits")])
+def test_scan_of_a_hostile_sbom_is_bad_input(box: Sandbox, tail: str, needle: str) -> None:
+    sbom = box.inputs / "bom.json"
+    sbom.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "x": ' + tail + "}")
+    before = box.snapshot()
+    run = box.caulk("scan", f"sbom:{sbom}")
+    expect_failure(run, 2, str(sbom), needle)
+    box.assert_unchanged(before)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "needle"),
+    [(["not", "an", "object"], "annotations is not an object"), ("x", "annotations")],
+)
+def test_copy_into_a_layout_with_broken_annotations_writes_nothing(
+    box: Sandbox, annotations: Any, needle: str
+) -> None:
+    dest, _ = images.layout(box.out / "layout")
+    index = dest / "index.json"
+    doc = json.loads(index.read_text())
+    doc["manifests"][0]["annotations"] = annotations
+    index.write_text(json.dumps(doc))
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("copy", good, f"oci:{dest}:new")
+    expect_failure(run, 2, str(index), needle)
+    box.assert_unchanged(before)
+
+
+def test_copy_into_a_layout_with_a_deep_index_writes_nothing(box: Sandbox) -> None:
+    dest, _ = images.layout(box.out / "layout")
+    index = dest / "index.json"
+    index.write_text(index.read_text().rstrip().removesuffix("}") + f', "x": {DEEP}}}')
+    good = images.good_image(box.inputs / "good")
+    before = box.snapshot()
+    run = box.caulk("copy", good, f"oci:{dest}:new")
+    expect_failure(run, 2, str(index), "nested more than")
+    box.assert_unchanged(before)

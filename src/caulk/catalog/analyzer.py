@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.model import Location
+from caulk.safeload import DocumentError, load_json
 
-__all__ = ["ContentAnalyzer", "exact_paths", "location_of"]
+__all__ = ["ContentAnalyzer", "exact_paths", "location_of", "parse_json"]
+
+
+def parse_json(path: str, data: bytes | str) -> Any:
+    """A JSON file inside an image, within safeload's limits (depth, size, integers). Raises
+    ValueError, which the layer walk records as an `Unknown` for that file."""
+    try:
+        return load_json(data, where=path)
+    except DocumentError as exc:
+        raise ValueError(exc.message) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,11 @@ type `package` (`"Name/1.2.3": {"type": "package", ...}`) is a NuGet package. `p
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, parse_json
 from caulk.catalog.langfile import Found, LanguageFileCataloger
 
 __all__ = ["CATALOGER", "parse_deps_json"]
@@ -17,9 +16,10 @@ __all__ = ["CATALOGER", "parse_deps_json"]
 
 def parse_deps_json(_path: str, data: bytes) -> tuple[Found, ...]:
     try:
-        doc: Any = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid JSON (not UTF-8: {exc.reason})") from None
+    doc: Any = parse_json(_path, text)
     libraries = doc.get("libraries") if isinstance(doc, dict) else None
     if not isinstance(libraries, dict):
         raise ValueError("deps.json without a `libraries` object")

@@ -5,14 +5,13 @@ image. Copies installed by an OS package (Debian's node-* packages) are reported
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer, location_of
+from caulk.catalog.analyzer import ContentAnalyzer, location_of, parse_json
 from caulk.catalog.interface import Distro, Package
 from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
@@ -24,15 +23,8 @@ _INSTALLED = re.compile(r"/node_modules/(@[^/]+/)?[^/@][^/]*/package\.json$")
 _LOCKFILE = re.compile(r"/package-lock\.json$")
 
 
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
-
-
 def parse_package_json(_path: str, data: bytes) -> tuple[str, str] | None:
-    doc = _json(data)
+    doc = parse_json(_path, data)
     if not isinstance(doc, dict):
         raise ValueError("package.json is not a JSON object")
     name, version = doc.get("name"), doc.get("version")
@@ -54,7 +46,7 @@ def _lock_v1(deps: dict[str, Any], prefix: str) -> Iterator[tuple[str, str, str]
 
 def parse_lockfile(_path: str, data: bytes) -> tuple[tuple[str, str, str], ...]:
     """(install path relative to the lockfile dir, name, version) for every locked package."""
-    doc = _json(data)
+    doc = parse_json(_path, data)
     if not isinstance(doc, dict):
         raise ValueError("package-lock.json is not a JSON object")
     out: list[tuple[str, str, str]] = []

@@ -3,13 +3,12 @@ list of packages) and Composer 2's (`{"packages": [...]}`); names are `vendor/pa
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from packageurl import PackageURL
 
-from caulk.catalog.analyzer import ContentAnalyzer
+from caulk.catalog.analyzer import ContentAnalyzer, parse_json
 from caulk.catalog.langfile import Found, LanguageFileCataloger
 
 __all__ = ["CATALOGER", "parse_installed_json"]
@@ -18,10 +17,7 @@ _PATH = re.compile(r"/vendor/composer/installed\.json$")
 
 
 def parse_installed_json(_path: str, data: bytes) -> tuple[Found, ...]:
-    try:
-        doc: Any = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
+    doc: Any = parse_json(_path, data)
     packages = doc.get("packages") if isinstance(doc, dict) else doc
     if not isinstance(packages, list):
         raise ValueError("installed.json without a package list")

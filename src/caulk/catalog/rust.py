@@ -5,12 +5,12 @@ and other sources are not advisories' subjects."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
 from packageurl import PackageURL
 
+from caulk.catalog.analyzer import parse_json
 from caulk.catalog.elf import ElfFile, is_elf
 from caulk.catalog.langfile import Found, LanguageFileCataloger
 from caulk.fs.interface import EntryType, FileEntry
@@ -33,9 +33,9 @@ def parse_rust_binary(_path: str, data: bytes) -> tuple[Found, ...] | None:
         text = inflater.decompress(raw, MAX_JSON)
         if inflater.unconsumed_tail:
             raise ValueError(f"cargo auditable data larger than {MAX_JSON} bytes")
-        doc: Any = json.loads(text)
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except zlib.error as exc:
         raise ValueError(f"garbled cargo auditable data ({exc})") from None
+    doc: Any = parse_json(_path, text)
     packages = doc.get("packages") if isinstance(doc, dict) else None
     if not isinstance(packages, list):
         raise ValueError("cargo auditable data without a package list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,14 @@ import click
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import GateFailedError, RegistryError, UsageError
+from caulk.instants import parse_instant
 from caulk.policy.lifecycle import Action, Decision, Plan, make_plan, parse_policy
+from caulk.policy.lifecycle.validate import MAX_POLICY_CHARS
 from caulk.registry.lifecycle import ApplyReport, RepositoryFacts, apply_plan, gather
 from caulk.registry.options import new_client
 from caulk.registry.pushlog import PushLog
 from caulk.registry.reference import parse_reference
+from caulk.safeload import read_regular
 
 __all__ = ["lifecycle", "registry"]
 
@@ -39,9 +43,10 @@ def _now(text: str | None) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
     try:
         moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now: not an ISO 8601 time: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return parse_instant(moment.isoformat())  # in UTC and far from datetime's limits
+    except (ValueError, OverflowError):
+        raise UsageError(f"--now: not an ISO 8601 time in range: {text!r}") from None
 
 
 @registry.command()
@@ -91,30 +96,47 @@ def lifecycle(
     artifacts follow their image. Exit 1 when --apply refused a deletion, 3 when one failed.
     """
     host, repo = _repository(repository)
-    policy = parse_policy(policy_path.read_bytes(), where=str(policy_path))
+    raw_policy = read_regular(policy_path, max_bytes=4 * MAX_POLICY_CHARS, what="policy")
+    policy = parse_policy(raw_policy, where=str(policy_path))
     now = _now(now_text)
     log = PushLog(push_log) if push_log else None
     with new_client() as client:
         facts = gather(client, host, repo, push_log=log)
         plan = make_plan(facts.images, facts.artifacts, policy, now)
-        report = (
-            apply_plan(
+        report = None
+        if do_apply:
+            _say_deleting(plan, f"{host}/{repo}")
+            report = apply_plan(
                 client,
                 host,
                 repo,
                 plan,
                 allow_untag_others=allow_untag_others,
                 held=facts.held_by_kept_indexes(plan),
+                on_delete=_say_deleted,
             )
-            if do_apply
-            else None
-        )
     if fmt == "json":
         click.echo(json.dumps(_json(facts, plan, report), indent=2))
     else:
         click.echo(_table(facts, plan, report), nl=False)
     if report is not None:
         _raise_for(report)
+
+
+def _say_deleting(plan: Plan, repository: str) -> None:
+    """Before deleting, say what will go (stderr, flushed): whatever happens later, the user
+    knows what this run set out to delete."""
+    click.echo(
+        f"caulk: deleting up to {len(plan.expired)} expired manifest(s) from {repository}",
+        err=True,
+    )
+
+
+def _say_deleted(decision: Decision) -> None:
+    """As each manifest is deleted (stderr, flushed), so a crash later cannot hide it."""
+    tags = f" ({', '.join(decision.tags)})" if decision.tags else ""
+    click.echo(f"caulk: deleted {decision.digest}{tags}", err=True)
+    sys.stderr.flush()
 
 
 def _raise_for(report: ApplyReport) -> None:

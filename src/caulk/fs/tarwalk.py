@@ -176,6 +176,9 @@ class _Walker:
             except ValueError as exc:
                 self.unknown(entry.path, f"{analyzer.name}: {exc}")
                 continue
+            except RecursionError:  # a parser that recursed on a hostile file: that file only
+                self.unknown(entry.path, f"{analyzer.name}: nested too deeply to parse")
+                continue
             if result is not None:
                 self.results.setdefault(analyzer.name, {})[entry.path] = result
 

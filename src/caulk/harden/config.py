@@ -8,6 +8,7 @@ from typing import Any
 
 from caulk.errors import ImageFormatError
 from caulk.harden.plan import DefangPlan
+from caulk.safeload import DocumentError, load_json
 
 __all__ = ["defanged_config"]
 
@@ -25,9 +26,9 @@ def _comment(plan: DefangPlan) -> str:
 
 def defanged_config(raw: bytes, plan: DefangPlan, diff_id: str, *, where: str) -> bytes:
     try:
-        config: dict[str, Any] = json.loads(raw)
-    except ValueError as exc:
-        raise ImageFormatError(f"image config is not JSON: {exc}", where=where) from exc
+        config: dict[str, Any] = load_json(raw, where=where, what="image config")
+    except DocumentError as exc:
+        raise ImageFormatError(exc.message, where=where) from None
     if not isinstance(config, dict):
         raise ImageFormatError("image config is not a JSON object", where=where)
     rootfs = config.get("rootfs")

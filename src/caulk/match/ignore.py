@@ -23,16 +23,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packageurl import PackageURL
 
 from caulk.errors import PolicyError
+from caulk.instants import parse_date
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding
+from caulk.safeload import DocumentError, load_yaml, read_regular
 
 __all__ = ["IgnoreEntry", "IgnoreFile", "apply_ignores", "load_ignore_file", "purl_matches"]
 
 _ENTRY_KEYS = frozenset({"id", "reason", "expires", "purls", "paths"})
+_MAX_BYTES = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +83,12 @@ def _entry(raw: Any, where: str) -> IgnoreEntry:
         raise PolicyError(f"{where}: 'id' must be a non-empty string")
     if not isinstance(reason, str) or not reason.strip():
         raise PolicyError(f"{where} ({ident}): 'reason' is required")
-    expires = raw.get("expires")
-    if isinstance(expires, str):
+    expires: date | None = None
+    if raw.get("expires") is not None:  # a string: the loader never converts timestamps
         try:
-            expires = date.fromisoformat(expires)
-        except ValueError:
-            raise PolicyError(f"{where} ({ident}): 'expires' is not a YYYY-MM-DD date") from None
-    if expires is not None and not isinstance(expires, date):
-        raise PolicyError(f"{where} ({ident}): 'expires' is not a YYYY-MM-DD date")
+            expires = parse_date(raw["expires"])
+        except ValueError as exc:
+            raise PolicyError(f"{where} ({ident}): 'expires': {exc}") from None
     lists = {}
     for key in ("purls", "paths"):
         value = raw.get(key, [])
@@ -105,12 +105,10 @@ def _entry(raw: Any, where: str) -> IgnoreEntry:
 
 def load_ignore_file(path: Path) -> IgnoreFile:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"cannot read ignore file: {exc.strerror}", where=str(path)) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0]
-        raise PolicyError(f"not valid YAML: {first}", where=str(path)) from None
+        raw = read_regular(path, max_bytes=_MAX_BYTES, what="ignore file")
+        doc = load_yaml(raw, where=str(path), what="ignore file")
+    except DocumentError as exc:
+        raise PolicyError(exc.message, where=str(path)) from None
     if doc is None:
         return IgnoreFile()
     if not isinstance(doc, dict) or set(doc) - {"vulnerabilities", "findings"}:

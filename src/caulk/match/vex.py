@@ -3,19 +3,23 @@
 `under_investigation` keep it. Products are package purls (a purl without version matches every
 version), or the image itself (`pkg:oci/…`) with `subcomponents` naming packages; an image product
 without subcomponents covers every package of the image. When several statements apply, the
-latest `timestamp` wins, as the spec says."""
+latest `timestamp` wins, as the spec says: timestamps are RFC 3339 instants compared as such
+(`+09:00` and `Z` alike); a malformed one is bad input, and a statement without any (none on it
+nor on its document) never wins over a dated one."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from caulk.errors import PolicyError
+from caulk.instants import parse_instant
 from caulk.match.ignore import purl_matches
 from caulk.match.interface import Vulnerability
+from caulk.safeload import DocumentError, load_json, read_regular
 
 __all__ = ["VexStatement", "apply_vex", "load_openvex"]
 
@@ -32,6 +36,7 @@ class VexStatement:
     justification: str
     timestamp: str
     source: str
+    instant: dt.datetime | None = None  # `timestamp` parsed; None: the statement has none
 
     def covers(self, vuln: Vulnerability, image_ids: frozenset[str]) -> bool:
         if not self.vulnerability & {vuln.id, *vuln.aliases}:
@@ -70,14 +75,13 @@ def _ids(node: Any) -> list[str]:
 
 def load_openvex(path: Path) -> tuple[VexStatement, ...]:
     try:
-        doc = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise PolicyError(f"cannot read VEX document: {exc.strerror}", where=str(path)) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"not valid JSON: {exc}", where=str(path)) from None
+        doc = load_json(read_regular(path, what="VEX document"), where=str(path), what="VEX")
+    except DocumentError as exc:
+        raise PolicyError(exc.message, where=str(path)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("statements"), list):
         raise PolicyError("not an OpenVEX document (no statements list)", where=str(path))
-    default_time = doc.get("timestamp") if isinstance(doc.get("timestamp"), str) else ""
+    default_time = doc.get("timestamp") or ""
+    _instant(default_time, f"{path}: timestamp")
     out = []
     for i, raw in enumerate(doc["statements"]):
         where = f"{path}: statements[{i}]"
@@ -97,6 +101,7 @@ def load_openvex(path: Path) -> tuple[VexStatement, ...]:
                     subs += _ids(sub)
         if not products:
             raise PolicyError(f"{where}: no products")
+        timestamp = raw.get("timestamp") or default_time
         out.append(
             VexStatement(
                 vulnerability=frozenset(names),
@@ -104,11 +109,30 @@ def load_openvex(path: Path) -> tuple[VexStatement, ...]:
                 subcomponents=tuple(subs),
                 status=str(status),
                 justification=str(raw.get("justification") or raw.get("impact_statement") or ""),
-                timestamp=str(raw.get("timestamp") or default_time),
+                timestamp=str(timestamp),
                 source=str(path),
+                instant=_instant(timestamp, f"{where}: timestamp"),
             )
         )
     return tuple(out)
+
+
+def _instant(value: object, where: str) -> dt.datetime | None:
+    if value in ("", None):
+        return None
+    if not isinstance(value, str):
+        raise PolicyError(f"{where}: not a string")
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+
+
+_UNDATED = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _recency(statement: VexStatement) -> dt.datetime:
+    return statement.instant or _UNDATED
 
 
 def apply_vex(
@@ -120,7 +144,7 @@ def apply_vex(
     for vuln in vulnerabilities:
         applicable = [s for s in statements if s.covers(vuln, image_ids)]
         if applicable and vuln.ignored is None:
-            latest = max(applicable, key=lambda s: s.timestamp)
+            latest = max(applicable, key=_recency)
             if latest.status in _SUPPRESS:
                 why = latest.justification or latest.status
                 vuln = dataclasses.replace(vuln, ignored=f"VEX {latest.status}: {why}")

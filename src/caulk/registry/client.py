@@ -30,6 +30,7 @@ from caulk.errors import AuthError, RegistryError, VerificationError
 from caulk.registry.auth import Challenge, TokenCache, basic_header, parse_challenge
 from caulk.registry.credentials import CredentialStore
 from caulk.registry.reference import Reference
+from caulk.safeload import load_json
 from caulk.source.mediatypes import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 
 __all__ = ["MANIFEST_ACCEPT", "Manifest", "RegistryClient"]
@@ -488,7 +489,7 @@ class RegistryClient:
             return []
         index = self.get_manifest(fallback, accept=(OCI_INDEX,))
         try:
-            manifests = json.loads(index.body).get("manifests", [])
+            manifests = load_json(index.body, where=str(fallback)).get("manifests", [])
         except ValueError:
             raise RegistryError(
                 "referrers fallback tag is not an OCI index", where=str(fallback)
@@ -527,8 +528,8 @@ def _read_capped(
 
 
 def _sniff_media_type(body: bytes) -> str:
-    try:
-        doc = json.loads(body)
+    try:  # bounded (safeload): a 5,000-deep manifest must not escape as RecursionError
+        doc = load_json(body, where="manifest")
     except ValueError:
         return ""
     value = doc.get("mediaType") if isinstance(doc, dict) else None

@@ -14,7 +14,6 @@ Children of an image index are part of that image, never images of their own.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -22,10 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caulk.errors import RegistryError
+from caulk.instants import parse_instant
 from caulk.policy.lifecycle.interface import ArtifactFacts, Decision, ImageFacts, Plan
 from caulk.registry.client import Manifest, RegistryClient
 from caulk.registry.pushlog import PushLog, PushRecord
 from caulk.registry.reference import Reference
+from caulk.safeload import DocumentError, load_json
 from caulk.source.mediatypes import INDEX_TYPES
 
 __all__ = [
@@ -107,8 +108,8 @@ def _manifest(client: RegistryClient, registry: str, repository: str, digest: st
 
 def _json(body: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(body)
-    except ValueError:
+        doc = load_json(body, where="registry document")
+    except DocumentError:
         return {}
     return doc if isinstance(doc, dict) else {}
 
@@ -151,12 +152,10 @@ def _created(
         return None
     if not isinstance(created, str):
         return None
-    try:
-        moment = dt.datetime.fromisoformat(created)
+    try:  # RFC 3339 in UTC; 9999-12-31T23:59:59-01:00 used to overflow every later use
+        moment = parse_instant(created)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
     return moment if moment >= _TRUSTWORTHY_CREATED else None
 
 

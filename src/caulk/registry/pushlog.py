@@ -14,7 +14,6 @@ it was last deleted from that repository.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caulk.errors import DatabaseError, InputError
+from caulk.instants import parse_instant
+from caulk.safeload import DocumentError, load_json
 
 __all__ = ["EVENTS_V1", "EVENTS_V2", "PushLog", "PushRecord"]
 
@@ -59,11 +60,10 @@ def _utc_text(moment: dt.datetime) -> str:
 def _parse_time(text: object) -> dt.datetime | None:
     if not isinstance(text, str):
         return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
+    try:  # RFC 3339 in UTC: an out-of-range offset time no longer overflows when stored
+        return parse_instant(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 class PushLog:
@@ -99,9 +99,9 @@ class PushLog:
         if len(body) > _MAX_BODY:
             raise InputError(f"envelope larger than {_MAX_BODY} bytes", where=where)
         try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise InputError("envelope is not JSON", where=where) from None
+            doc = load_json(body, where=where, what="envelope")
+        except DocumentError as exc:  # also too deep, huge integers
+            raise InputError(exc.message, where=where) from None
         events = doc.get("events") if isinstance(doc, dict) else None
         if not isinstance(events, list):
             raise InputError("envelope has no 'events' array", where=where)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from caulk.catalog.interface import Inventory
 from caulk.errors import InputError
 from caulk.model import Target
+from caulk.safeload import DEFAULT_LIMITS, DocumentError, load_json
 from caulk.sbom.cyclonedx_in import parse_cyclonedx
 from caulk.sbom.inventory import build_inventory, build_target
 from caulk.sbom.spdx_in import parse_spdx
@@ -20,6 +20,7 @@ __all__ = ["MAX_SBOM_BYTES", "read_sbom"]
 log = logging.getLogger(__name__)
 
 MAX_SBOM_BYTES = 1 << 30
+_LIMITS = DEFAULT_LIMITS.but(max_bytes=MAX_SBOM_BYTES, max_containers=10_000_000)
 
 
 def read_sbom(path: str | Path) -> tuple[Inventory, Target]:
@@ -55,12 +56,9 @@ def _load(path: Path, where: str) -> tuple[dict[str, Any], str]:
     if len(raw) > MAX_SBOM_BYTES:
         raise InputError(f"SBOM larger than {MAX_SBOM_BYTES >> 20} MiB", where=where)
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError:
-        raise InputError("not a JSON SBOM: not UTF-8 text", where=where) from None
-    except json.JSONDecodeError as exc:
-        msg = f"not a JSON SBOM: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise InputError(msg, where=where) from None
+        data = load_json(raw, where=where, what="SBOM", limits=_LIMITS)
+    except DocumentError as exc:
+        raise InputError(exc.message, where=where) from None
     if not isinstance(data, dict):
         raise InputError("not a CycloneDX or SPDX JSON SBOM: not a JSON object", where=where)
     return data, "sha256:" + hashlib.sha256(raw).hexdigest()

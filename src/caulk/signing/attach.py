@@ -11,12 +11,12 @@ the manifest under the tag (the tag moves only once everything it names is store
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from caulk.errors import ImageFormatError
+from caulk.safeload import load_json
 from caulk.signing.gojson import go_marshal, sorted_map
 from caulk.signing.store import ArtifactStore, sha256_digest
 from caulk.source.mediatypes import OCI_CONFIG, OCI_MANIFEST
@@ -76,7 +76,7 @@ def artifact_manifest(config: bytes, layers: list[LayerEntry]) -> bytes:
 def read_layers(manifest: bytes, *, where: str) -> list[LayerEntry]:
     """The layers of an existing `.sig`/`.att` manifest (OCI or Docker v2, as cosign 1.x wrote)."""
     try:
-        doc = json.loads(manifest)
+        doc = load_json(manifest, where=where)
         layers = doc["layers"]
         if not isinstance(layers, list):
             raise TypeError

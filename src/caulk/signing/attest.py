@@ -4,7 +4,6 @@ cosign does under `sha256-<hex>.att` (layer `application/vnd.dsse.envelope.v1+js
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -12,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import UsageError
+from caulk.safeload import load_json
 from caulk.signing.attach import LayerEntry, append_layer
 from caulk.signing.checks import check_artifact_layers, ecdsa_verifies, fetch_layer
 from caulk.signing.dsse import STATEMENT_TYPES, make_envelope, make_statement, pae, parse_envelope
@@ -123,7 +123,7 @@ def _check(
     if not any(ecdsa_verifies(key, sig, signed) for sig in envelope.signatures):
         return "envelope signature does not verify with this key"
     try:
-        statement = json.loads(envelope.payload)
+        statement = load_json(envelope.payload, where="statement")
     except (ValueError, UnicodeDecodeError):
         return "statement is not JSON"
     if not isinstance(statement, dict) or statement.get("_type") not in STATEMENT_TYPES.values():

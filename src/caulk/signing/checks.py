@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from caulk.errors import InputError, SignatureError, UsageError
+from caulk.errors import InputError, SignatureError, UsageError, join_reasons
 from caulk.registry.reference import Reference, parse_reference
 from caulk.signing.attach import LayerEntry, read_layers
 from caulk.signing.interface import Verified, VerifyResult
@@ -129,6 +129,6 @@ def check_artifact_layers(
         else:
             verified.append(Verified(i, outcome[0], outcome[1]))
     if not verified:
-        reasons = "; ".join(rejected) or f"the {what} manifest has no layers"
+        reasons = join_reasons(rejected) or f"the {what} manifest has no layers"
         raise SignatureError(f"no valid {what}: {reasons}", where=reference)
     return VerifyResult(reference, target.digest, tuple(verified), tuple(rejected))

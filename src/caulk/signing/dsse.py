@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from caulk.safeload import load_json
 from caulk.signing.gojson import go_marshal
 from caulk.signing.interface import INTOTO_PAYLOAD_TYPE
 
@@ -80,8 +80,8 @@ def _b64(value: Any, what: str) -> bytes:
 def parse_envelope(data: bytes) -> Envelope:
     """Raises ValueError with a short reason."""
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        doc = load_json(data, where="envelope")
+    except ValueError:  # also too deep, huge integers
         raise ValueError("envelope is not JSON") from None
     if not isinstance(doc, dict):
         raise ValueError("envelope is not a JSON object")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import InputError
+from caulk.safeload import load_json
 from caulk.signing.gojson import go_marshal
 from caulk.signing.pem import decode_pem, encode_pem
 
@@ -108,7 +108,7 @@ def decrypt_der(document: bytes, password: bytes, *, where: str) -> bytes:
     """securesystemslib `encrypted.Decrypt`: the sealed bytes, or InputError (wrong password,
     unknown algorithms, parameters outside the accepted set, malformed JSON)."""
     try:
-        doc = json.loads(document)
+        doc = load_json(document, where=where)
     except ValueError:
         raise InputError("encrypted key is not JSON", where=where) from None
     kdf_name = _field(doc, "kdf", "name", where=where)

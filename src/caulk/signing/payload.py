@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from caulk.safeload import load_json
 from caulk.signing.gojson import go_marshal, sorted_map
 
 __all__ = ["COSIGN_SIGNATURE_TYPE", "Claim", "make_payload", "parse_payload"]
@@ -42,8 +42,8 @@ def make_payload(docker_reference: str, digest: str, annotations: Mapping[str, s
 def parse_payload(data: bytes) -> Claim:
     """Raises ValueError with a short reason for anything that is not a cosign claim."""
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        doc = load_json(data, where="payload")
+    except ValueError:  # also too deep, huge integers
         raise ValueError("payload is not JSON") from None
     critical = doc.get("critical") if isinstance(doc, dict) else None
     if not isinstance(critical, dict):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from caulk.errors import InputError, OperationalError, UsageError
+from caulk.safeload import DocumentError, load_json
 from caulk.signing.interface import PREDICATE_TYPES
 
 __all__ = ["load_predicate", "produce_predicate"]
@@ -28,13 +29,9 @@ def load_predicate(path: Path) -> Any:
     if len(data) > MAX_PREDICATE:
         raise InputError(f"predicate larger than {MAX_PREDICATE} bytes", where=str(path))
     try:
-        return json.loads(data, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"predicate is not JSON: {str(exc)[:80]}", where=str(path)) from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+        return load_json(data, where=str(path), what="predicate")
+    except DocumentError as exc:
+        raise InputError(exc.message, where=str(path)) from None
 
 
 def _finite(value: Any) -> Any:

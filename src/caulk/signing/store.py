@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from caulk.errors import ImageFormatError, InputError, OperationalError
 from caulk.registry.client import RegistryClient
 from caulk.registry.reference import Reference
+from caulk.safeload import load_json
 from caulk.sink.files import atomic_file
 from caulk.source.mediatypes import DOCKER_MANIFEST, OCI_MANIFEST, REF_NAME
 from caulk.source.verify import check_digest
@@ -94,7 +95,7 @@ class LayoutArtifacts:
     def read_index(self) -> dict[str, Any]:
         path = self.root / "index.json"
         try:
-            doc = json.loads(path.read_bytes())
+            doc = load_json(path.read_bytes(), where=str(path))
         except FileNotFoundError:
             raise ImageFormatError("index.json is missing", where=str(path)) from None
         except (OSError, ValueError):

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from caulk import safeload
 from caulk.errors import ImageFormatError, OperationalError, UsageError
 from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, manifest_for, oci_manifest
 from caulk.sink.files import DeterministicTar, atomic_file, copy_stream
@@ -82,6 +83,7 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
         root.parent.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.", suffix=".tmp"))
         target.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the layout from other users
+    entries = _existing_entries(target)
     added: list[Path] = []
     try:
         for i, blob in enumerate(draft.layers):
@@ -100,7 +102,6 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
                 with atomic_file(path) as out:
                     out.write(data)
                 added.append(path)
-        entries = _existing_entries(target)
         if tag:
             entries = [e for e in entries if (e.get("annotations") or {}).get(REF_NAME) != tag]
         entries.append(_manifest_descriptor(manifest_digest, len(manifest), tag))
@@ -131,18 +132,28 @@ def _have(path: Path, size: int) -> bool:
 
 
 def _existing_entries(root: Path) -> list[dict[str, Any]]:
-    import json
-
+    """The manifests of a destination layout's index.json, checked before anything is written."""
     path = root / "index.json"
     if not path.exists():
         return []
+    where = str(path)
     try:
-        index = json.loads(path.read_bytes())
-        entries = index["manifests"]
-        if not isinstance(entries, list):
-            raise TypeError
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ImageFormatError("existing index.json is unreadable", where=str(path)) from None
+        index = safeload.load_json(
+            safeload.read_regular(path, what="existing index.json"),
+            where=where,
+            what="existing index.json",
+        )
+    except safeload.DocumentError as exc:
+        raise ImageFormatError(exc.message, where=where) from None
+    entries = index.get("manifests") if isinstance(index, dict) else None
+    if not isinstance(entries, list):
+        raise ImageFormatError("existing index.json has no manifests list", where=where)
+    for n, entry in enumerate(entries):
+        annotations = entry.get("annotations") if isinstance(entry, dict) else None
+        if annotations is not None and not isinstance(annotations, dict):
+            raise ImageFormatError(
+                f"existing index.json: manifests[{n}].annotations is not an object", where=where
+            )
     return [e for e in entries if isinstance(e, dict)]
 
 

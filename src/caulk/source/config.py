@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from caulk import safeload
 from caulk.errors import ImageFormatError
 from caulk.source.interface import HistoryEntry, ImageConfig
 
 __all__ = ["load_json", "parse_config"]
 
 MAX_JSON = 64 << 20  # manifests, indexes and configs are small; refuse absurd ones
+_LIMITS = safeload.DEFAULT_LIMITS.but(max_bytes=MAX_JSON)
 
 
 def load_json(data: bytes, *, what: str, where: str) -> dict[str, Any]:
-    """Parse a JSON object, raising one-line ImageFormatError naming `where`."""
-    if len(data) > MAX_JSON:
-        raise ImageFormatError(f"{what} is larger than {MAX_JSON} bytes", where=where)
+    """Parse a JSON object within safeload's limits (size, depth, integer digits), raising a
+    one-line ImageFormatError naming `where`."""
     try:
-        value = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImageFormatError(f"{what} is not valid JSON ({exc})", where=where) from None
+        value = safeload.load_json(data, where=where, what=what, limits=_LIMITS)
+    except safeload.DocumentError as exc:
+        raise ImageFormatError(exc.message, where=where) from None
     if not isinstance(value, dict):
         raise ImageFormatError(f"{what} is not a JSON object", where=where)
     return value

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from caulk import safeload
 from caulk.errors import ImageFormatError
 from caulk.source.config import load_json, parse_config
 from caulk.source.interface import Compression, Descriptor, Image, Layer, Platform
@@ -182,9 +183,11 @@ def _open_legacy(
             "not a docker archive: no manifest.json or index.json", where=str(archive.path)
         )
     try:
-        entries = json.loads(archive.read_member("manifest.json"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImageFormatError(f"manifest.json is not valid JSON ({exc})", where=where) from None
+        entries = safeload.load_json(
+            archive.read_member("manifest.json"), where=where, what="manifest.json"
+        )
+    except safeload.DocumentError as exc:
+        raise ImageFormatError(exc.message, where=where) from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ImageFormatError("manifest.json is not a list of objects", where=where)
     entry, tag = _pick_legacy(entries, remainder, where)

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
-from caulk.vulndb.sources import _StringLoader
+from caulk.safeload import load_yaml
 
 __all__ = ["PACKS", "Pack", "build_embedded"]
 
@@ -83,7 +81,7 @@ def _zip(out: Path, members: Iterable[tuple[str, bytes]]) -> None:
 def _as_json(path: Path) -> bytes:
     """A YAML document as compact JSON, read exactly as the importer reads YAML (every scalar but
     null/bool stays a string): JSON parses ~10x faster, which keeps the first scan's build short."""
-    doc = yaml.load(path.read_bytes(), Loader=_StringLoader)  # noqa: S506 - a safe loader subclass
+    doc = load_yaml(path.read_bytes(), where=str(path), scalars="strings")
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from caulk.errors import UsageError
+from caulk.safeload import DocumentError, load_yaml, read_regular
 
 __all__ = ["DEFAULT_FEEDS", "DISCOVERY_KINDS", "Feed", "load_feeds"]
 
@@ -71,9 +70,9 @@ def _feed(item: Any, where: str) -> Feed:
 
 def load_feeds(path: Path) -> tuple[Feed, ...]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read the feeds file: {exc}", where=str(path)) from exc
+        raw = load_yaml(read_regular(path, what="feeds file"), where=str(path), what="feeds file")
+    except DocumentError as exc:
+        raise UsageError(exc.message, where=str(path)) from None
     items = raw.get("feeds") if isinstance(raw, dict) else raw
     if not isinstance(items, list) or not items:
         raise UsageError("expected a non-empty list of feeds", where=str(path))

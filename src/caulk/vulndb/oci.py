@@ -43,6 +43,7 @@ from caulk.errors import Error, ImageFormatError, UnsafeContentError, Verificati
 from caulk.registry.client import RegistryClient
 from caulk.registry.options import new_client
 from caulk.registry.reference import Reference, parse_reference
+from caulk.safeload import load_json
 from caulk.source.mediatypes import OCI_MANIFEST
 from caulk.vulndb.store import SCHEMA_VERSION, open_store
 
@@ -221,10 +222,7 @@ class _Layer:
 
 
 def _parse_manifest(body: bytes, where: str) -> _Layer:
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ImageFormatError(f"artifact manifest is not JSON: {exc}", where=where) from exc
+    doc = load_json(body, where=where, what="artifact manifest")
     if not isinstance(doc, dict):
         raise ImageFormatError("artifact manifest is not a JSON object", where=where)
     kind = doc.get("artifactType") or (doc.get("config") or {}).get("mediaType")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -22,9 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-import yaml
-
 from caulk.errors import AdvisoryFormatError, UnsafeContentError
+from caulk.safeload import DEFAULT_LIMITS, DocumentError, load_json, load_yaml, read_regular
 from caulk.vulndb import alpine_secdb, amazon, debian_lists, debian_tracker
 from caulk.vulndb.interface import Advisory
 from caulk.vulndb.osv import MalformedRecordError, is_osv_record, parse_osv
@@ -35,24 +33,14 @@ __all__ = ["MAX_DOCUMENT_BYTES", "SourceReader", "osv_label"]
 log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # one JSON/YAML document (the Debian tracker dump is ~70 MB)
+# Parsed size is bounded by objects+arrays, not bytes: 510 KB of zipped `[{},{},…]` used to
+# become 12 GB of dicts. 16 million is several times the tracker dump's.
+_LIMITS = DEFAULT_LIMITS.but(max_bytes=MAX_DOCUMENT_BYTES, max_containers=16_000_000)
+MAX_ZIP_MEMBERS = 2_000_000
 _SUFFIXES = (".json", ".yaml", ".yml")
 _XML_SUFFIXES = (".xml", ".xml.gz")  # yum/dnf updateinfo.xml (Amazon Linux)
 _LIST_NAMES = ("list", "DSA.list", "DLA.list")  # the tracker's data/DSA/list, data/DLA/list
 _GENERIC_STEMS = {"all", "osv", "vulns", "data", "advisories", "json"}
-
-
-class _StringLoader(yaml.CSafeLoader):
-    """YAML without implicit ints/floats/timestamps: `versions: [1.10]` must stay "1.10"."""
-
-
-_StringLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")
-    ]
-    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def osv_label(location: str) -> str:
@@ -163,7 +151,11 @@ class SourceReader:
                     continue
                 file = Path(root, name)
                 rel = file.relative_to(self.path).as_posix()
-                data = file.read_bytes()
+                try:  # lstat-checked: a symlink to /dev/zero or a FIFO is skipped, not read
+                    data = read_regular(file, max_bytes=MAX_DOCUMENT_BYTES, follow_symlinks=False)
+                except DocumentError as exc:
+                    self.tally.skip(rel, exc.message)
+                    continue
                 digest.update(f"{rel}\0{len(data)}\0".encode())
                 digest.update(data)
                 yield rel, data
@@ -179,6 +171,11 @@ class SourceReader:
         try:
             with zipfile.ZipFile(self.path) as archive:
                 members = archive.infolist()
+                if len(members) > MAX_ZIP_MEMBERS:
+                    raise UnsafeContentError(
+                        f"{len(members)} zip members; at most {MAX_ZIP_MEMBERS} are read",
+                        where=where,
+                    )
                 for info in members:
                     _check_member(info.filename, where)
                 for info in members:
@@ -202,17 +199,17 @@ class SourceReader:
             raise AdvisoryFormatError(f"not a readable zip: {exc}", where=where) from exc
 
     def _decode(self, where: str, data: bytes) -> Any:
+        """JSON, or YAML without implicit numbers or timestamps (`versions: [1.10]` stays
+        "1.10") and without aliases; both bounded (safeload). A bad document is skipped."""
         try:
             name = where.lower()
             if name.endswith(".json") or (
                 not name.endswith((".yaml", ".yml")) and data.lstrip()[:1] in (b"{", b"[")
             ):
-                return json.loads(data)
-            return yaml.load(data, Loader=_StringLoader)  # noqa: S506 - a safe loader subclass
-        except (ValueError, yaml.YAMLError) as exc:
-            self.tally.skip(
-                where, f"not valid JSON/YAML: {str(exc).splitlines()[0] if str(exc) else exc}"
-            )
+                return load_json(data, where=where, limits=_LIMITS)
+            return load_yaml(data, where=where, limits=_LIMITS, scalars="strings")
+        except DocumentError as exc:
+            self.tally.skip(where, exc.message)
             return None
 
     # -- classification ----------------------------------------------------------------------

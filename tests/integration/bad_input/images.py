@@ -184,6 +184,19 @@ def index_without_platform(directory: Path) -> ImageCase:
     return ImageCase(f"oci:{root}:t", ("linux/amd64", "linux/arm64/v8", "linux/s390x", str(root)))
 
 
+def _index_json_tail(tail: str, *needles: str) -> Callable[[Path], ImageCase]:
+    """index.json with one more top-level field: deep nesting or a huge integer (issue 9 item 19:
+    RecursionError / Python's 4,300-digit ValueError were "internal error", exit 3)."""
+
+    def build(directory: Path) -> ImageCase:
+        root, _ = layout(directory)
+        index = root / "index.json"
+        index.write_text(index.read_text().rstrip().removesuffix("}") + f', "x": {tail}}}')
+        return ImageCase(f"oci:{root}:t", (*needles, str(index)))
+
+    return build
+
+
 def _member_case(entries: list[synth.Entry], *needles: str) -> Callable[[Path], ImageCase]:
     def build(directory: Path) -> ImageCase:
         root, img = layout(directory, [synth.tar(entries)])
@@ -270,6 +283,8 @@ BROKEN: dict[str, Callable[[Path], ImageCase]] = {
     "digest-escaping-layout": digest_escaping_layout,
     "unknown-layer-media-type": unknown_media_type,
     "index-without-platform": index_without_platform,
+    "index-json-nested-5000-deep": _index_json_tail("[" * 5000 + "]" * 5000, "nested more than"),
+    "index-json-5000-digit-integer": _index_json_tail("9" * 5000, "more than 20 digits"),
     "member-dotdot": _member_case([synth.raw("../evil", b"x")], "'../evil'", "escapes"),
     "member-dotdot-inside": _member_case(
         [synth.raw("etc/../../evil", b"x")], "'etc/../../evil'", "escapes"

@@ -103,15 +103,18 @@ def test_events_without_time_or_repository_are_skipped(log: PushLog) -> None:
     del no_repo["target"]["repository"]
     naive = _push(3, M2, "2026-01-01T00:00:00", "c")
     assert log.record_events(_body(bad_time, no_repo, naive, "junk"), EVENTS_V1) == 0  # type: ignore[arg-type]
+    year_10000 = _push(4, M2, "9999-12-31T23:59:59-01:00", "d")  # issue 9: overflowed in UTC
+    assert log.record_events(_body(year_10000), EVENTS_V1) == 0
 
 
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
         (b"{}", "text/html", "unexpected content type"),
-        (b"<html>", EVENTS_V1, "not JSON"),
+        (b"<html>", EVENTS_V1, "not valid JSON"),
         (b'{"events": {}}', EVENTS_V1, "no 'events' array"),
         (b"[]", EVENTS_V1, "no 'events' array"),
+        (b'{"events": ' + b"[" * 5000 + b"]" * 5000 + b"}", EVENTS_V1, "nested more than"),
     ],
 )
 def test_bad_envelopes(log: PushLog, body: bytes, content_type: str, message: str) -> None:

@@ -28,8 +28,11 @@ def cdx(*components: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not a JSON SBOM: Expecting property name"),
-        (b"\xff\xfe\x00{", "not a JSON SBOM"),
+        ("{not json", "SBOM is not valid JSON: Expecting property name"),
+        (b"\xff\xfe\x00{", "SBOM is not valid JSON"),
+        # issue 9 item 19: deep nesting and huge integers are bad input, not internal errors
+        ("[" * 5000 + "]" * 5000, "SBOM is nested more than 128 levels deep"),
+        ('{"bomFormat": "CycloneDX", "version": ' + "9" * 5000 + "}", "more than 20 digits"),
         ([1, 2], "not a JSON object"),
         ({"hello": "world"}, "not a CycloneDX or SPDX JSON SBOM"),
         ({"spdxVersion": "SPDX-3.0"}, "unsupported SPDX version 'SPDX-3.0'"),

@@ -102,7 +102,7 @@ def test_usage_errors(tmp_path: Path, keys: Path, run_caulk: Callable[..., Caulk
     bad_predicate = run_caulk(
         "attest", ref, "--key", key, "--type", "sbom", "--predicate", tmp_path / "bad.json", env=ENV
     )
-    assert bad_predicate.code == 2 and "predicate is not JSON" in bad_predicate.stderr
+    assert bad_predicate.code == 2 and "predicate is not valid JSON" in bad_predicate.stderr
     exists = run_caulk("keygen", cwd=keys, env=ENV)
     assert exists.code == 2 and "refusing to overwrite" in exists.stderr
 

@@ -269,3 +269,16 @@ def test_attestation_failures(tmp_path: Path, key: ec.EllipticCurvePrivateKey) -
     blob.write_bytes(json.dumps(envelope).encode())
     with pytest.raises(SignatureError, match="does not match its digest"):
         verify_attestations(ref, key.public_key(), SBOM)
+
+
+def test_many_rejected_signatures_make_a_short_error(layout: Path) -> None:
+    """Issue 9 item 25: every rejected layer was listed (10,000 layers: a 569 KB "line")."""
+    ref = f"oci:{layout}:latest"
+    for _ in range(12):
+        sign_image(ref, ec.generate_private_key(ec.SECP256R1()), identity=IDENTITY)
+    stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
+    with pytest.raises(SignatureError) as info:
+        verify_image(ref, stranger)
+    text = str(info.value)
+    assert text.count("does not verify") == 5 and text.endswith("and 7 more"), text
+    assert len(text) < 1000

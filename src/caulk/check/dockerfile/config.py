@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from caulk.check.dockerfile.custom import CustomRule, load_rule_file
+from caulk.check.dockerfile.custom import MAX_RULE_FILE_BYTES, CustomRule, load_rule_file
 from caulk.errors import UsageError
 from caulk.model import Severity
+from caulk.safeload import DocumentError, load_yaml, read_regular
 
 __all__ = ["CONFIG_NAMES", "LintConfig", "find_config", "load_config"]
 
@@ -70,15 +71,12 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path) -> LintConfig:
-    import yaml
-
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read lint config: {exc}", where=where) from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"lint config is not valid YAML: {exc}", where=where) from None
+        raw = read_regular(path, max_bytes=MAX_RULE_FILE_BYTES, what="lint config")
+        data = load_yaml(raw, where=where, what="lint config") or {}
+    except DocumentError as exc:  # one line, never a snippet of the file
+        raise UsageError(exc.message, where=where) from None
     if not isinstance(data, dict):
         raise UsageError("lint config must be a mapping", where=where)
     section = data.get("lint", data)
@@ -105,6 +103,18 @@ def _severity(value: Any, key: str, where: str) -> Severity:
         return Severity.parse(text)
     except UsageError:
         raise UsageError(f"`{key}`: unknown severity {value!r}", where=where) from None
+
+
+def _inside(base: Path, rel: str, where: str) -> Path:
+    """A rule file named by a config: relative, and inside the config's directory tree after
+    resolving `..` and symlinks (a config found in a cloned repository must not read ~/.aws)."""
+    if Path(rel).is_absolute():
+        raise UsageError(f"rule file {rel!r} must be a relative path", where=where)
+    root = base.resolve()
+    target = (root / rel).resolve()
+    if not target.is_relative_to(root):
+        raise UsageError(f"rule file {rel!r} is outside the config's directory", where=where)
+    return target
 
 
 def from_mapping(section: Mapping[str, Any], *, where: str, base: Path) -> LintConfig:
@@ -147,7 +157,7 @@ def from_mapping(section: Mapping[str, Any], *, where: str, base: Path) -> LintC
         fail_sev = _severity(threshold, "failure-threshold", where)
     custom: list[CustomRule] = []
     for rel in _strs(section.get("rules"), "rules", where):
-        custom.extend(load_rule_file(base / rel))
+        custom.extend(load_rule_file(_inside(base, rel, where)))
     parser = str(section.get("shell-parser", "tokens"))
     if parser not in ("tokens", "bashlex"):
         raise UsageError("`shell-parser` must be tokens or bashlex", where=where)

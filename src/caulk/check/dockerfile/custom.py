@@ -33,6 +33,7 @@ caulk's richer form matches on instruction, stage and the parsed shell commands 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +41,20 @@ from typing import TYPE_CHECKING, Any
 
 from caulk.errors import UsageError
 from caulk.model import Severity
+from caulk.safeload import DocumentError, load_yaml, read_regular
 
 if TYPE_CHECKING:
+    import regex as regex_mod  # `re` with a timeout per search; imported when rules exist
+
     from caulk.check.dockerfile.context import Hit, LintContext
     from caulk.check.dockerfile.syntax import Instruction
 
-__all__ = ["CustomRule", "evaluate", "load_rule_file", "parse_rules"]
+__all__ = ["RULE_BUDGET_SECONDS", "CustomRule", "evaluate", "load_rule_file", "parse_rules"]
+
+# A user's regex may backtrack catastrophically ((x+x+)+y): each rule gets this much matching
+# time per Dockerfile, then it is skipped and the overrun is reported as a finding of that rule.
+RULE_BUDGET_SECONDS = 2.0
+MAX_RULE_FILE_BYTES = 1 << 20
 
 _LEVELS = {"error": Severity.HIGH, "warn": Severity.MEDIUM, "warning": Severity.MEDIUM,
            "info": Severity.LOW, "style": Severity.INFO}  # fmt: skip
@@ -61,7 +70,7 @@ class CustomRule:
     url: str = ""
     instructions: tuple[str, ...] = ()  # empty: any instruction
     stage: str = "any"
-    regex: re.Pattern[str] | None = None
+    regex: regex_mod.Pattern[str] | None = None
     command: str | None = None
     args: tuple[str, ...] = ()
     inverse: bool = False
@@ -70,15 +79,15 @@ class CustomRule:
 
 
 def load_rule_file(path: Path) -> list[CustomRule]:
-    import yaml
-
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read rule file: {exc}", where=where) from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"rule file is not valid YAML: {exc}", where=where) from None
+        data = load_yaml(
+            read_regular(path, max_bytes=MAX_RULE_FILE_BYTES, what="rule file"),
+            where=where,
+            what="rule file",
+        )
+    except DocumentError as exc:  # one line, never a snippet of the file
+        raise UsageError(exc.message, where=where) from None
     return parse_rules(data, where=where)
 
 
@@ -95,7 +104,7 @@ def parse_rules(data: Any, *, where: str) -> list[CustomRule]:
     return out
 
 
-def _regex(text: Any, where: str, what: str) -> re.Pattern[str]:
+def _regex(text: Any, where: str, what: str) -> regex_mod.Pattern[str]:
     src = str(text)
     flags = 0
     m = re.fullmatch(r"/(.*)/([a-z]*)", src, re.S)
@@ -105,9 +114,11 @@ def _regex(text: Any, where: str, what: str) -> re.Pattern[str]:
         flags |= re.M if "m" in m.group(2) else 0
         flags |= re.S if "s" in m.group(2) else 0
     src = src.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    import regex as regex_mod
+
     try:
-        return re.compile(src, flags)
-    except re.error as exc:
+        return regex_mod.compile(src, flags)
+    except regex_mod.error as exc:
         raise UsageError(f"{what}: invalid regex {text!r}: {exc}", where=where) from None
 
 
@@ -204,10 +215,26 @@ def _caulk_rules(items: Any, where: str) -> Iterator[CustomRule]:
         )
 
 
-def _matches(rule: CustomRule, ctx: LintContext, ins: Instruction, eff: Instruction) -> bool:
+class _Budget:
+    """Matching time left for one rule on one Dockerfile; TimeoutError once it is spent."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def search(self, pattern: regex_mod.Pattern[str], text: str) -> bool:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return pattern.search(text, timeout=left) is not None
+
+
+def _matches(
+    rule: CustomRule, ctx: LintContext, ins: Instruction, eff: Instruction, budget: _Budget
+) -> bool:
     if rule.instructions and eff.keyword not in rule.instructions:
         return False
-    if rule.regex is not None and not rule.regex.search(eff.args):
+    if rule.regex is not None and not budget.search(rule.regex, eff.args):
         return False
     if rule.command is not None:
         cmds = [c for run in ctx.runs_at(ins.index) for c in run.commands]
@@ -224,7 +251,26 @@ def _in_stage(rule: CustomRule, ctx: LintContext, stage: int) -> bool:
     return 0 <= stage < len(ctx.stages) and ctx.stages[stage].name == rule.stage
 
 
-def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
+def evaluate(
+    rule: CustomRule, ctx: LintContext, budget_seconds: float = RULE_BUDGET_SECONDS
+) -> Iterator[Hit]:
+    """The rule's hits; a rule whose regex runs out of time reports that instead of hanging."""
+    from caulk.check.dockerfile.context import Hit
+    from caulk.check.registry import Rule
+
+    budget = _Budget(budget_seconds)
+    try:
+        yield from _evaluate(rule, ctx, budget)
+    except TimeoutError:
+        as_rule = Rule(rule.id, rule.severity, rule.title, rule.remediation, category="custom")
+        message = (
+            f"custom rule {rule.id} skipped: its regex needed more than "
+            f"{budget.seconds:g} s on this Dockerfile (catastrophic backtracking?)"
+        )
+        yield Hit(as_rule, message, None, docs_url=rule.url or None)
+
+
+def _evaluate(rule: CustomRule, ctx: LintContext, budget: _Budget) -> Iterator[Hit]:
     from caulk.check.dockerfile.context import Hit
     from caulk.check.registry import Rule
 
@@ -237,12 +283,16 @@ def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
         return
     if rule.syntax:
         for ins, eff in pairs:
-            if eff.keyword in rule.instructions and rule.regex and not rule.regex.search(eff.args):
+            if (
+                eff.keyword in rule.instructions
+                and rule.regex
+                and not budget.search(rule.regex, eff.args)
+            ):
                 yield Hit(
                     as_rule, f"{rule.message}: {eff.args[:80]}", ins, docs_url=rule.url or None
                 )
         return
-    hits = [ins for ins, eff in pairs if _matches(rule, ctx, ins, eff)]
+    hits = [ins for ins, eff in pairs if _matches(rule, ctx, ins, eff, budget)]
     if rule.inverse:
         if not hits:
             anchor = (

@@ -3,7 +3,6 @@ whatever cannot be read becomes a `Problem` (reported as CK-DF-001) and parsing 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 
@@ -20,7 +19,14 @@ from caulk.check.dockerfile.syntax import (
     Stage,
     shift_segments,
 )
-from caulk.check.dockerfile.words import expand, iter_words, split_words, unquote
+from caulk.check.dockerfile.words import (
+    expand,
+    expand_value,
+    iter_words,
+    split_words,
+    unquote,
+)
+from caulk.safeload import DocumentError, load_json
 
 __all__ = ["INSTRUCTIONS", "MAX_SIZE", "decode", "parse"]
 
@@ -304,12 +310,12 @@ class _Parser:
         return ins
 
     def _json(self, ins: Instruction) -> Instruction:
-        try:
-            value = json.loads(ins.rest)
-        except ValueError as exc:
+        try:  # bounded: `RUN [[[[…` 5,000 deep used to escape as RecursionError
+            value = load_json(ins.rest, where=ins.keyword, what="JSON form")
+        except DocumentError as exc:
             if ins.keyword == "SHELL":
-                self._problem(ins, f"SHELL JSON array is invalid: {exc}")
-            return replace(ins, json_error=str(exc))
+                self._problem(ins, f"SHELL JSON array is invalid: {exc.message}")
+            return replace(ins, json_error=exc.message)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             if ins.keyword == "SHELL":
                 self._problem(ins, "SHELL JSON form must be an array of strings")
@@ -381,7 +387,7 @@ class _Parser:
             elif start is None and ins.keyword == "ARG":
                 for p in ins.pairs:
                     global_args.append(p)
-                    env[p.key] = expand(p.value, env)[0] if p.value is not None else None
+                    env[p.key] = expand_value(p.value, env) if p.value is not None else None
             if start is not None:
                 current.append(ins)
         close()

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-__all__ = ["MAX_DEPTH", "expand", "iter_words", "split_words", "unquote"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_EXPANDED",
+    "expand",
+    "expand_value",
+    "iter_words",
+    "split_words",
+    "unquote",
+]
 
 MAX_DEPTH = 16  # nested ${A:-${B:-…}} deeper than this is left as written
+# An expansion longer than this is left as written (unresolved): 30 ARGs that each double the
+# previous one would otherwise build gigabytes from an 829-byte Dockerfile.
+MAX_EXPANDED = 64 << 10
 
 
 def split_words(text: str, escape: str = "\\") -> list[tuple[str, int]]:
@@ -98,14 +109,38 @@ def _matching_brace(text: str, i: int) -> int:
     return -1
 
 
-def expand(text: str, env: Mapping[str, str | None], _depth: int = 0) -> tuple[str, bool]:
+class _TooLongError(Exception):
+    """An expansion grew past MAX_EXPANDED."""
+
+
+def expand(text: str, env: Mapping[str, str | None]) -> tuple[str, bool]:
     """Substitute variables; returns (result, fully_resolved). Unknown variables become "" as in
-    BuildKit but make `fully_resolved` False. Never raises; bounded by MAX_DEPTH."""
+    BuildKit but make `fully_resolved` False. Never raises; bounded by MAX_DEPTH, and a result
+    longer than MAX_EXPANDED is given back as written, unresolved."""
+    try:
+        return _expand(text, env, 0)
+    except _TooLongError:
+        return text, False
+
+
+def expand_value(text: str, env: Mapping[str, str | None]) -> str | None:
+    """The value of `ARG name=text`: expanded, or None (unknown, as if never set) when it uses
+    an unknown variable or the expansion is longer than MAX_EXPANDED, so every later use of it
+    is unresolved too."""
+    try:
+        value, resolved = _expand(text, env, 0)
+    except _TooLongError:
+        return None
+    return value if resolved else None
+
+
+def _expand(text: str, env: Mapping[str, str | None], depth: int) -> tuple[str, bool]:
     if "$" not in text:
         return text, True
-    if _depth > MAX_DEPTH:
+    if depth > MAX_DEPTH:
         return text, False
     out: list[str] = []
+    size = 0
     resolved = True
     i, n = 0, len(text)
     while i < n:
@@ -125,9 +160,10 @@ def expand(text: str, env: Mapping[str, str | None], _depth: int = 0) -> tuple[s
                 out.append(text[i:])
                 return "".join(out), False
             body = text[i + 2 : close]
-            value, ok = _expand_braced(body, env, _depth)
+            value, ok = _expand_braced(body, env, depth)
             resolved = resolved and ok
             out.append(value)
+            size += len(value)
             i = close + 1
         elif nxt.isalpha() or nxt == "_":
             end = _name_end(text, i + 1)
@@ -136,10 +172,13 @@ def expand(text: str, env: Mapping[str, str | None], _depth: int = 0) -> tuple[s
             if value_or_none is None:
                 resolved = False
             out.append(value_or_none or "")
+            size += len(value_or_none or "")
             i = end
         else:
             out.append(c)
             i += 1
+        if size > MAX_EXPANDED:
+            raise _TooLongError
     return "".join(out), resolved
 
 
@@ -163,9 +202,9 @@ def _expand_braced(body: str, env: Mapping[str, str | None], depth: int) -> tupl
             if prefix.endswith("+"):
                 if not use_word:
                     return "", True
-                return expand(word, env, depth + 1)
+                return _expand(word, env, depth + 1)
             if use_word:
-                return expand(word, env, depth + 1)
+                return _expand(word, env, depth + 1)
             return (value or ""), True
     # ${VAR%pattern}, ${VAR#pattern}, ${VAR/…} and friends: keep the value, mark unresolved
     return (value or ""), False

@@ -14,10 +14,9 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from caulk.check.image.interface import CheckOptions
 from caulk.errors import UsageError
+from caulk.safeload import DocumentError, load_yaml, read_regular
 
 __all__ = ["load_dive_ci", "parse_bytes"]
 
@@ -71,12 +70,11 @@ def load_dive_ci(path: Path, base: CheckOptions | None = None) -> CheckOptions:
     """`base` (default: `CheckOptions()`, i.e. dive's defaults) with the thresholds of the file."""
     where = str(path)
     base = base or CheckOptions()
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read dive CI file: {exc.strerror}", where=where) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"invalid YAML: {' '.join(str(exc).split())}", where=where) from None
+    try:  # a .dive-ci from the repository under scan: bounded, no aliases, nothing echoed
+        raw = read_regular(path, max_bytes=1 << 20, what="dive CI file")
+        doc = load_yaml(raw, where=where, what="dive CI file")
+    except DocumentError as exc:
+        raise UsageError(exc.message, where=where) from None
     rules = (doc or {}).get("rules", {}) if isinstance(doc, dict) or doc is None else None
     if not isinstance(rules, dict):
         raise UsageError("expected a mapping with a 'rules' mapping", where=where)

@@ -10,13 +10,13 @@ NUL byte in its first 8 KiB is treated as binary and skipped. `Hit`s carry redac
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 
 from caulk.check.image.secret_patterns import Hit, find_tokens, redact
 from caulk.fs.interface import EntryType, FileEntry
+from caulk.safeload import DocumentError, load_json
 
 __all__ = ["SECRETS_ANALYZER", "SSH_KEY_NAMES", "SecretAnalyzer", "scan_text"]
 
@@ -116,9 +116,9 @@ def _credential_file(path: str, data: bytes) -> list[Hit]:
 
 def _docker_auths(data: bytes) -> list[Hit]:
     try:
-        config = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"invalid Docker config JSON: {exc}") from None
+        config = load_json(data, where="Docker config")
+    except DocumentError as exc:
+        raise ValueError(f"invalid Docker config JSON: {exc.message}") from None
     auths = config.get("auths") if isinstance(config, dict) else None
     hits: list[Hit] = []
     if not isinstance(auths, dict):

@@ -93,12 +93,11 @@ def _marks(rule: Rule, selected: Sequence[ImageFacts], now: dt.datetime) -> dict
             for rank, image in enumerate(newest_first, start=1)
             if rank > rule.count_number
         }
-    limit = rule.count_number * _DAY
-    return {
+    return {  # in days, not `count_number * _DAY`: a timedelta overflows past 999,999,999 days
         image.digest: f"{rule.label()}: pushed {_days(_age(image, now))} ago, "
         f"more than {rule.count_number} day(s)"
         for image in selected
-        if _age(image, now) > limit
+        if _age(image, now) / _DAY > rule.count_number
     }
 
 

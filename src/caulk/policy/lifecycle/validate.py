@@ -13,10 +13,12 @@ from typing import Any
 
 from caulk.errors import PolicyError
 from caulk.policy.lifecycle.interface import CountType, Policy, Rule, TagStatus
+from caulk.safeload import DocumentError, load_json
 
-__all__ = ["MAX_POLICY_CHARS", "MAX_WILDCARDS", "parse_policy"]
+__all__ = ["MAX_COUNT_NUMBER", "MAX_POLICY_CHARS", "MAX_WILDCARDS", "parse_policy"]
 
 MAX_POLICY_CHARS = 30720  # ECR PutLifecyclePolicy: lifecyclePolicyText maximum length
+MAX_COUNT_NUMBER = 2**31 - 1  # ECR's countNumber is an Integer (32-bit signed) in its API model
 MAX_WILDCARDS = 4  # ECR: at most four `*` per tagPatternList string
 
 _RULE_KEYS = {"rulePriority", "description", "selection", "action"}
@@ -54,13 +56,9 @@ def parse_policy(text: str | bytes, *, where: str = "lifecycle policy") -> Polic
                 f"policy is {len(text)} characters; ECR allows at most {MAX_POLICY_CHARS}"
             )
         try:
-            doc = json.loads(text, object_pairs_hook=_reject_duplicates)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from None
-        except UnicodeDecodeError:
-            raise PolicyError("not UTF-8 text") from None
+            doc = load_json(text, where=where, what="policy", object_pairs_hook=_reject_duplicates)
+        except DocumentError as exc:  # also too deep, huge integers
+            raise PolicyError(exc.message) from None
         return _policy(doc)
     except UnicodeDecodeError:
         raise PolicyError("not UTF-8 text", where=where) from None
@@ -186,8 +184,11 @@ def _selection(sel: object, at: str, priority: int, description: str) -> Rule:
             f"{at}: selection.countUnit is only allowed with countType 'sinceImagePushed'"
         )
     number = _integer(sel["countNumber"], f"{at}: selection.countNumber")
-    if number < 1:
-        raise PolicyError(f"{at}: selection.countNumber must be a positive integer, got {number}")
+    if not 1 <= number <= MAX_COUNT_NUMBER:
+        raise PolicyError(
+            f"{at}: selection.countNumber must be an integer from 1 to {MAX_COUNT_NUMBER}, "
+            f"got {number}"
+        )
     return Rule(
         priority=priority,
         description=description,

@@ -10,6 +10,7 @@ from caulk.check.dockerfile import LintConfig, load_config
 from caulk.check.dockerfile.custom import load_rule_file
 from caulk.errors import UsageError
 from caulk.model import Severity
+from tests.conftest import run_caulk_subprocess
 from tests.unit.check.dockerfile.helpers import codes, run_lint
 
 TAIL = "USER 10001\nHEALTHCHECK NONE\n"
@@ -134,3 +135,59 @@ def test_bad_config_is_a_usage_error_naming_the_file(
         load_config(path)
     assert message in str(info.value)
     assert str(tmp_path) in str(info.value)
+
+
+SECRET = "[default]\naws_secret_access_key = AKIAFAKESECRETKEY0000\n"
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("[/etc/passwd]", "must be a relative path"),
+        ("['../home/.aws/credentials']", "outside the config's directory"),
+        ("[link.yaml]", "outside the config's directory"),  # a symlink out of the tree
+    ],
+)
+def test_rule_files_are_confined_to_the_config_tree(
+    tmp_path: Path, rules: str, message: str
+) -> None:
+    """Issue 9 item 10: a config found in a cloned repository cannot read the host's files."""
+    (tmp_path / "home" / ".aws").mkdir(parents=True)
+    (tmp_path / "home" / ".aws" / "credentials").write_text(SECRET)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "link.yaml").symlink_to(tmp_path / "home" / ".aws" / "credentials")
+    path = repo / ".hadolint.yaml"
+    path.write_text(f"rules: {rules}\n")
+    with pytest.raises(UsageError) as info:
+        load_config(path)
+    assert message in str(info.value) and str(path) in str(info.value)
+    assert "AKIA" not in str(info.value)
+
+
+def test_broken_yaml_is_reported_without_echoing_the_file(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text("rules:\n  - {id: X-1, regex: 'AKIAFAKESECRETKEY0000\n")
+    path = tmp_path / ".caulk.yaml"
+    path.write_text("lint: {rules: [rules.yaml]}\n")
+    with pytest.raises(UsageError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert "rules.yaml" in text and "not valid YAML" in text and "line " in text
+    assert "AKIA" not in text
+    path.write_text("lint:\n  ignore: [" + SECRET)
+    with pytest.raises(UsageError) as info:
+        load_config(path)
+    assert "AKIA" not in str(info.value) and "not valid YAML" in str(info.value)
+
+
+def test_lint_cli_refuses_a_config_reaching_out_of_the_repository(tmp_path: Path) -> None:
+    secret = tmp_path / "credentials"
+    secret.write_text(SECRET)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".hadolint.yaml").write_text(f"rules: [{secret}]\n")
+    (repo / "Dockerfile").write_text("FROM debian:12\n")
+    run = run_caulk_subprocess("lint", "Dockerfile", cwd=repo)
+    assert run.code == 2, run
+    assert run.stderr.count("\n") == 1 and ".hadolint.yaml" in run.stderr, run
+    assert "AKIA" not in run.stderr + run.stdout and "Traceback" not in run.stderr

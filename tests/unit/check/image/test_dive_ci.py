@@ -68,7 +68,8 @@ def test_missing_keys_keep_dive_defaults(tmp_path: Path) -> None:
         ("- a\n- b\n", "expected a mapping"),
         ("rules:\n  lowestEfficiency: high\n", "rules.lowestEfficiency: 'high' is not a ratio"),
         ("rules:\n  highestWastedBytes: 12 parsecs\n", "unknown size unit 'parsecs'"),
-        ("rules: {a: [}\n", "invalid YAML"),
+        ("rules: {a: [}\n", "not valid YAML"),
+        ("a: &a [1, 1]\nrules: {b: *a}\n", "aliases are not accepted"),  # issue 9: no alias bombs
     ],
 )
 def test_bad_files_are_usage_errors_naming_the_file(

@@ -9,6 +9,7 @@ import pytest
 from caulk.check.image.secret_files import SECRETS_ANALYZER, scan_text
 from caulk.check.image.secret_patterns import find_tokens, redact
 from caulk.fs.interface import EntryType, FileEntry
+from tests.support.limits import run_python
 
 # Built at run time so this file itself holds no token-shaped string.
 AWS_ID = "AKIA" + "Q3EGRWXZ7T2LMN4P"
@@ -177,3 +178,46 @@ def test_stripe_key_at_start_of_data_and_rk() -> None:
     (hit,) = find_tokens(STRIPE.encode())
     assert hit.redacted == f"sk_l… ({len(STRIPE)} chars)"
     assert kinds("rk_live_" + "4eC39HqLyjWDarjtT1zdp7dc") == ["stripe-key"]
+
+
+HEADER = b"-----BEGIN RSA " + b"PRIVATE KEY-----\n"
+PEM_KEY = HEADER + b"MIIEowIBAAKCAQEA7bq98u9IkB5Y3w5p8f9\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_repeated_private_key_headers_are_scanned_in_linear_time() -> None:
+    """Issue 9 item 12: 4 MiB of BEGIN lines cost ~150 s CPU with the old lazy regex (38 s per
+    MiB measured); linear matching takes well under a second. Run capped, with no budget."""
+    code = (
+        "from caulk.check.image.secret_patterns import find_tokens\n"
+        f"data = {HEADER!r} * 130_000 + {PEM_KEY!r}\n"
+        "print([(h.kind, h.line) for h in find_tokens(data, budget_seconds=1e9)])\n"
+    )
+    run = run_python(code, memory_mb=1024, timeout=30)
+    assert not run.timed_out and run.rc == 0, run
+    assert run.stdout.strip() == "[('private-key', 130001)]", run
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (PEM_KEY, True),
+        (  # traditional encrypted PEM: RFC 1421 headers before the body
+            HEADER + b"Proc-Type: 4,ENCRYPTED\n"
+            b"DEK-Info: AES-128-CBC,0123456789ABCDEF\n\nMIIEowIBAAKCAQEA7bq98u9IkB5Y3w5p8f9\n"
+            b"-----END RSA PRIVATE KEY-----\n",
+            True,
+        ),
+        (HEADER + b"this is not a key at all, sorry!\n-----END", False),
+        (HEADER * 3 + PEM_KEY, True),
+        (HEADER + b"A" * 30000 + b"\n-----END", False),
+    ],
+)
+def test_private_key_bodies_must_be_base64(text: bytes, found: bool) -> None:
+    assert any(h.kind == "private-key" for h in find_tokens(text)) is found
+
+
+def test_a_pattern_out_of_budget_is_reported_not_lost() -> None:
+    hits = list(find_tokens(PEM_KEY + AWS_ID.encode() + b"\n", budget_seconds=0.0))
+    cut = [h for h in hits if h.kind == "scan-budget"]
+    assert cut and all("needed more than 0 s" in h.redacted for h in cut)
+    assert {"private-key", "aws-access-key-id"} <= {h.redacted.split()[1] for h in cut}

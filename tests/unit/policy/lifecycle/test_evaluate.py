@@ -143,3 +143,23 @@ def test_naive_clock_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="timezone-aware"):
         make_plan([], [], policy, dt.datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize("count", [999_999_999, 10**9, 2**31 - 1])
+def test_huge_day_counts_evaluate_without_overflow(count: int) -> None:
+    """Issue 9 item 21: `count * 1 day` overflowed timedelta (max 999,999,999 days) -> exit 3."""
+    policy = parse_policy(
+        _policy(
+            {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": count,
+            },
+            {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": count},
+        )
+    )
+    images = [_img(1, ("a",), 3650), _img(2, (), 3650), _img(3, ("b",), None)]
+    plan = make_plan(images, [], policy, NOW)
+    assert plan.expired == ()
+    assert all(d.action is Action.KEEP for d in plan.decisions)

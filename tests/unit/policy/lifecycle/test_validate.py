@@ -79,7 +79,11 @@ CASES: list[tuple[str, str]] = [
     (_policy(_rule(priority="1")), r"rulePriority must be an integer, not a string \"1\""),
     (_policy(_rule(priority=True)), r"rulePriority must be an integer, not a boolean"),
     (_policy(_rule(priority=0)), r"rulePriority must be 1 or more, got 0"),
-    (_policy(_rule(countNumber=0)), r"countNumber must be a positive integer, got 0"),
+    (_policy(_rule(countNumber=0)), r"countNumber must be an integer from 1 to 2147483647, got 0"),
+    # issue 9 items 19 and 21: ECR's 32-bit bound; deep or huge-integer JSON is bad input
+    (_policy(_rule(countNumber=2**31)), r"countNumber must be an integer from 1 to 2147483647"),
+    ('{"rules": ' + "[" * 5000 + "]" * 5000 + "}", r"nested more than 128 levels"),
+    ('{"rules": [{"rulePriority": ' + "9" * 5000 + "}]}", r"more than 20 digits"),
     (_policy(_rule(countNumber=1.5)), r"countNumber must be an integer, not a number 1.5"),
     (_policy(_rule(countNumber=_DROP)), r"selection: missing required field 'countNumber'"),
     (_policy(_rule(tagStatus="TAGGED")), r"tagStatus must be one of 'tagged', 'untagged', 'any'"),
