@@ -107,7 +107,15 @@ class SourceReader:
             self.tally.imported += 1
             yield adv
 
+    @staticmethod
+    def is_zip(path: Path) -> bool:
+        return path.is_file() and (zipfile.is_zipfile(path) or _claims_zip(path))
+
     # -- documents ---------------------------------------------------------------------------
+    def documents(self) -> Iterator[tuple[str, bytes]]:
+        """Every (name, bytes) JSON/YAML document of the source, hashing it into `sha256`."""
+        return self._documents()
+
     def _documents(self) -> Iterator[tuple[str, bytes]]:
         if self.path.is_dir():
             yield from self._directory()
