@@ -16,6 +16,7 @@ from caulk.errors import OperationalError, UsageError
 from caulk.vulndb.defaults import default_store
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
 from caulk.vulndb.interface import ImportReport
+from caulk.vulndb.metrics.interface import METRIC_KINDS
 from caulk.vulndb.paths import default_db_path, feeds_dir
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
 
@@ -67,9 +68,16 @@ def db(ctx: click.Context, db_path: Path | None) -> None:
 @db.command("import")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--append", is_flag=True, help="Keep the sources already in the database.")
+@click.option(
+    "--kind",
+    type=click.Choice(METRIC_KINDS),
+    help="Read every SOURCE as this kind of CVE metrics (default: detected from the content).",
+)
 @click.pass_context
-def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
-    """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or Alpine secdb from PATHs or URLs.
+def import_(ctx: click.Context, sources: tuple[str, ...], append: bool, kind: str | None) -> None:
+    """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or Alpine secdb from PATHs or URLs,
+    and CVE metrics: NVD JSON (API 2.0 pages, per-year feeds), CVE JSON 5 records (e.g. CISA
+    vulnrichment), the CISA KEV catalog (JSON), FIRST EPSS scores (CSV, gzip or not).
 
     All sources go into one new database that replaces the old one atomically."""
     from caulk.vulndb.fetch import Fetcher, make_client  # httpx: only when a command needs it
@@ -81,9 +89,9 @@ def import_(ctx: click.Context, sources: tuple[str, ...], append: bool) -> None:
         fetcher = Fetcher(client, feeds_dir())
         for source in sources:
             if _is_url(source):
-                files.append(SourceFile(source, fetcher.fetch(Feed(source)).path))
+                files.append(SourceFile(source, fetcher.fetch(Feed(source)).path, kind))
             elif Path(source).exists():
-                files.append(SourceFile(str(Path(source).resolve()), Path(source)))
+                files.append(SourceFile(str(Path(source).resolve()), Path(source), kind))
             else:
                 raise UsageError("no such file or directory", where=source)
     finally:

@@ -103,6 +103,11 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 )
 @click.option("--exit-on-eol", is_flag=True, help="Exit 1 when the distro is end of life.")
 @click.option(
+    "--fail-on-kev",
+    is_flag=True,
+    help="Exit 1 when a vulnerability is in CISA's Known Exploited Vulnerabilities catalog.",
+)
+@click.option(
     "--dockerfile",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Lint the Dockerfile the image came from and merge its findings.",
@@ -135,6 +140,7 @@ def scan(
     ignore_file: Path | None,
     vex: tuple[Path, ...],
     exit_on_eol: bool,
+    fail_on_kev: bool,
     dockerfile: Path | None,
     db: Path | None,
     no_cache: bool,
@@ -164,7 +170,12 @@ def scan(
     write_output(render(result, fmt, color=color), output)
     for notice in result.notices if fmt != "table" or output is not None else ():
         click.echo(f"caulk: warning: {notice}", err=True)
-    verdict = gate(result, Severity.parse(fail_on) if fail_on else None, exit_on_eol=exit_on_eol)
+    verdict = gate(
+        result,
+        Severity.parse(fail_on) if fail_on else None,
+        exit_on_eol=exit_on_eol,
+        fail_on_kev=fail_on_kev,
+    )
     if not verdict.passed:
         for reason in verdict.reasons:
             click.echo(f"caulk: gate failed: {reason}", err=True)

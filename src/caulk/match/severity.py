@@ -11,7 +11,7 @@ OS packages (dpkg, apk, rpm: every ecosystem that is not a language registry)
   5. any other advisory's label or vector.
 Language packages (PyPI, npm, Go, Maven, …)
   1. GitHub's advisory (GHSA): its label, else its CVSS vector;
-  2.–4. NVD, CNA, ADP as above;
+  2-4. NVD, CNA, ADP as above;
   5. any other advisory's label or vector (PyPA, Go vulndb rarely carry one).
 
 Within one CVSS origin, v3.x is preferred, then v4.0, then v2 (the versions the anchors show
@@ -33,8 +33,8 @@ from caulk.vulndb.names import base_ecosystem
 
 __all__ = [
     "LANGUAGE_ECOSYSTEMS",
-    "Rating",
     "Rated",
+    "Rating",
     "rate",
     "rater_of",
     "score_vector",

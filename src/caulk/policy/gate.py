@@ -1,5 +1,6 @@
 """The `--fail-on` gate: a pure function of the result. Ignored vulnerabilities (ignore file,
-VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro."""
+VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro,
+`fail_on_kev` on any vulnerability CISA lists as known exploited."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ class Verdict:
     reasons: tuple[str, ...] = ()
 
 
-def gate(result: ScanResult, fail_on: Severity | None, *, exit_on_eol: bool = False) -> Verdict:
+def gate(
+    result: ScanResult,
+    fail_on: Severity | None,
+    *,
+    exit_on_eol: bool = False,
+    fail_on_kev: bool = False,
+) -> Verdict:
     """Fail when any finding or unignored vulnerability is at or above `fail_on` (None: never),
     or, with `exit_on_eol`, when the distro is past its end of life."""
     reasons: list[str] = []
@@ -29,6 +36,13 @@ def gate(result: ScanResult, fail_on: Severity | None, *, exit_on_eol: bool = Fa
         vulns = [v for v in result.vulnerabilities if v.ignored is None and v.severity >= fail_on]
         if vulns:
             reasons.append(f"{len(vulns)} vulnerabilities at or above {fail_on.name} (not ignored)")
+    if fail_on_kev:
+        kev = sorted({v.id for v in result.vulnerabilities if v.ignored is None and v.kev})
+        if kev:
+            shown = ", ".join(kev[:5]) + (f" and {len(kev) - 5} more" if len(kev) > 5 else "")
+            reasons.append(
+                f"{len(kev)} known exploited vulnerabilities (CISA KEV, not ignored): {shown}"
+            )
     if exit_on_eol and result.distro is not None and result.distro.is_eol:
         reasons.append(
             f"{result.distro.id} {result.distro.version_id} is end of life ({result.distro.eol})"

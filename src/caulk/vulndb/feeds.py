@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from caulk.errors import UsageError
+from caulk.vulndb.metrics.feeds import METRIC_FEED_URLS
 
 __all__ = ["DEFAULT_FEEDS", "Feed", "load_feeds"]
 
@@ -37,6 +38,7 @@ DEFAULT_FEEDS: tuple[Feed, ...] = (
         for rel in _ALPINE_RELEASES
         for repo in ("main", "community")
     ),
+    *(Feed(url) for url in METRIC_FEED_URLS),  # CISA KEV, FIRST EPSS, NVD 2.0 per-year feeds
 )
 
 

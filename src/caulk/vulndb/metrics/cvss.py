@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from cvss import CVSS2, CVSS3, CVSS4
@@ -21,6 +22,7 @@ def kind_of_vector(vector: str) -> str:
     return "CVSS_V2"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a feed repeats few thousand distinct vectors
 def score_vector(kind: str, vector: str) -> float | None:
     """The base score of `vector`, or None when it does not parse."""
     try:

@@ -207,32 +207,23 @@ class MetricsReader:
             return
         head = _head(self.path)
         if self.kind == "nvd" and (b'"vulnerabilities"' in head or b'"CVE_Items"' in head):
-            yield from self._nvd_stream(stream)
+            yield from self._nvd_stream(stream, head)
             return
         doc = json.load(stream)  # one CVE 5 record or one NVD record (a small file)
         yield from self._document(where, doc)
 
-    def _nvd_stream(self, stream: IO[bytes]) -> Iterator[Row]:
-        """Pick the shape from the first top-level key that carries records."""
+    def _nvd_stream(self, stream: IO[bytes], head: bytes) -> Iterator[Row]:
+        """Items of the list the head names, parsed by ijson's C backend one at a time."""
         where = self.location
-        events = ijson.parse(stream, use_float=True)
-        for prefix, event, value in events:
-            if prefix != "" or event != "map_key":
-                continue
-            if value == "vulnerabilities":
-                items = ijson.items(events, "vulnerabilities.item")
-                for n, item in enumerate(items):
-                    cve = item.get("cve") if isinstance(item, dict) else None
-                    yield from self._nvd_record(cve, f"{where}: vulnerabilities[{n}]")
-                return
-            if value == "CVE_Items":
-                for n, item in enumerate(ijson.items(events, "CVE_Items.item")):
-                    self.tally.imported += 1
-                    yield from nvd_legacy_metrics(item, f"{where}: CVE_Items[{n}]", self.tally)
-                return
-        raise AdvisoryFormatError(
-            "no `vulnerabilities` or `CVE_Items` list: not an NVD feed", where=where
-        )
+        if b'"vulnerabilities"' in head:
+            items = ijson.items(stream, "vulnerabilities.item", use_float=True)
+            for n, item in enumerate(items):
+                cve = item.get("cve") if isinstance(item, dict) else None
+                yield from self._nvd_record(cve, f"{where}: vulnerabilities[{n}]")
+            return
+        for n, item in enumerate(ijson.items(stream, "CVE_Items.item", use_float=True)):
+            self.tally.imported += 1
+            yield from nvd_legacy_metrics(item, f"{where}: CVE_Items[{n}]", self.tally)
 
     def _nvd_record(self, cve: object, where: str) -> Iterator[Row]:
         metrics = nvd_metrics(cve, where, self.tally)
