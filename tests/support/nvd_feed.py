@@ -10,14 +10,13 @@ real English description, and `references` padded to `record_bytes` (real NVD re
 
 from __future__ import annotations
 
-import copy
 import gzip
 import json
 import zipfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from caulk.vulndb.metrics.cvss import score_vector
 
@@ -54,47 +53,48 @@ def real_vectors() -> list[tuple[str, float]]:
     return sorted(found.items())
 
 
-def _records(count: int, record_bytes: int) -> Iterator[dict[str, Any]]:
+def _shells(record_bytes: int) -> list[str]:
+    """Each real record as JSON text with @ID@, @VECTOR@ and @SCORE@ placeholders."""
     page = json.loads((FIXTURES / "nvd-api-page.json").read_text())
-    templates = [item["cve"] for item in page["vulnerabilities"]]
-    vectors = real_vectors()
-    for n in range(count):
-        cve = copy.deepcopy(templates[n % len(templates)])
-        cve["id"] = f"CVE-{1999 + n % 27}-{100000 + n}"
-        vector, score = vectors[n % len(vectors)]
-        cve["metrics"].setdefault("cvssMetricV31", [])
+    shells = []
+    for item in page["vulnerabilities"]:
+        cve = item["cve"]
+        cve["id"] = "@ID@"
+        data = {"version": "3.1", "vectorString": "@VECTOR@", "baseScore": "@SCORE@"}
         cve["metrics"]["cvssMetricV31"] = [
-            {
-                "source": "nvd@nist.gov",
-                "type": "Primary",
-                "cvssData": {"version": "3.1", "vectorString": vector, "baseScore": score},
-            }
+            {"source": "nvd@nist.gov", "type": "Primary", "cvssData": data}
         ]
         cve["descriptions"] = [{"lang": "en", "value": _DESCRIPTION}]
         size = len(json.dumps(cve))
         cve["references"] = [_REFERENCE] * max(0, (record_bytes - size) // 110)
-        yield {"cve": cve}
+        shells.append(json.dumps({"cve": cve}).replace('"@SCORE@"', "@SCORE@"))
+    return shells
 
 
-def _write_feed(out: BinaryIO, count: int, record_bytes: int) -> None:
+def _records(count: int, record_bytes: int) -> Iterator[bytes]:
+    shells, vectors = _shells(record_bytes), real_vectors()
+    for n in range(count):
+        vector, score = vectors[n % len(vectors)]
+        text = shells[n % len(shells)].replace("@ID@", f"CVE-{1999 + n % 27}-{100000 + n}")
+        yield text.replace("@VECTOR@", vector).replace("@SCORE@", str(score)).encode()
+
+
+def _write_feed(out: BinaryIO, count: int, record_bytes: int) -> int:
     head = {"resultsPerPage": count, "startIndex": 0, "totalResults": count}
     head |= {"format": "NVD_CVE", "version": "2.0", "timestamp": "2026-12-03T00:00:00.000"}
-    out.write(json.dumps(head)[:-1].encode() + b', "vulnerabilities": [')
+    written = out.write(json.dumps(head)[:-1].encode() + b', "vulnerabilities": [')
     for n, record in enumerate(_records(count, record_bytes)):
-        out.write((b",\n" if n else b"\n") + json.dumps(record).encode())
-    out.write(b"\n]}\n")
+        written += out.write((b",\n" if n else b"\n") + record)
+    return written + out.write(b"\n]}\n")
 
 
 def write_nvd_feed(path: Path, count: int, record_bytes: int = 1200) -> int:
     """Write `count` records (gzip when `path` ends in .gz); returns the uncompressed size."""
     if path.name.endswith(".gz"):
         with gzip.open(path, "wb", compresslevel=1) as out:
-            _write_feed(out, count, record_bytes)  # type: ignore[arg-type]
-        with gzip.open(path, "rb") as fh:
-            return sum(len(chunk) for chunk in iter(lambda: fh.read(1 << 20), b""))
+            return _write_feed(out, count, record_bytes)  # type: ignore[arg-type]
     with path.open("wb") as out:
-        _write_feed(out, count, record_bytes)
-    return path.stat().st_size
+        return _write_feed(out, count, record_bytes)
 
 
 def write_epss(path: Path, count: int) -> None:

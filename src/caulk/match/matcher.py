@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from caulk.catalog.interface import Inventory, Package
 from caulk.match.interface import FixState, Vulnerability
@@ -200,7 +201,8 @@ def match_package(
             f"version not understood: {package.name} {version} ({package.ecosystem}); "
             f"advisories not evaluated: {shown}{more}",
         )
-    lookup = store if isinstance(store, MetricsLookup) else None
+    # a plain attribute test: isinstance() against a runtime Protocol costs ~10 µs per package
+    lookup = cast(MetricsLookup, store) if callable(getattr(store, "signals", None)) else None
     return [_vulnerability(package, g, scheme, lookup) for g in _groups(hits)], unknown
 
 

@@ -105,9 +105,6 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "aliases": list(v.aliases),
         "severity": v.severity.name,
         "severitySource": v.severity_source,
-        "cvssScore": v.cvss_score,
-        "cvssVector": v.cvss_vector or None,
-        "cvssSource": v.cvss_source or None,
         "knownExploited": v.kev is not None,
         "package": {"name": v.package_name, "version": v.package_version, "purl": v.purl},
         "ecosystem": v.ecosystem,
@@ -119,6 +116,10 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         doc["package"]["sourceName"] = v.source_package
     if v.fixed_version:
         doc["fixedVersion"] = v.fixed_version
+    if v.cvss_score is not None:
+        doc["cvssScore"] = v.cvss_score
+        doc["cvssVector"] = v.cvss_vector
+        doc["cvssSource"] = v.cvss_source
     if v.kev:
         doc["kevDateAdded"] = v.kev
     if v.epss is not None:
