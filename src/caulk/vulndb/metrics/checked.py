@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from caulk.vulndb.metrics.cvss import kind_of_vector, score_vector
@@ -14,6 +15,12 @@ CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 _TOLERANCE = 0.1  # CVSS 3.0 and 3.1 round differently; a wider gap is a different score
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a feed repeats a few thousand distinct vectors
+def _scored(vector: str) -> tuple[str, float | None]:
+    kind = kind_of_vector(vector)
+    return kind, score_vector(kind, vector)
+
+
 def checked_metric(
     cve: str, origin: str, vector: object, stated: object, where: str, tally: Tally
 ) -> CvssMetric | None:
@@ -22,8 +29,7 @@ def checked_metric(
         tally.skip(where, f"{cve}: CVSS metric from {origin} without a vector string")
         return None
     vector = vector.strip()
-    kind = kind_of_vector(vector)
-    score = score_vector(kind, vector)
+    kind, score = _scored(vector)
     if score is None:
         tally.skip(where, f"{cve}: CVSS vector {vector[:80]!r} from {origin} does not parse")
         return None

@@ -9,6 +9,7 @@ Shapes read: the API 2.0 response and the NVD 2.0 per-year feeds (`{"vulnerabili
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,8 +27,13 @@ def is_nvd_cve(doc: object) -> bool:
 
 
 def _origin(entry: dict[str, Any]) -> str:
-    source = str(entry.get("source") or "")
-    if entry.get("type") == "Primary" and source in ("nvd@nist.gov", ""):
+    return _origin_of(entry.get("type"), entry.get("source"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _origin_of(kind: object, source: object) -> str:
+    source = str(source or "")
+    if kind == "Primary" and source in ("nvd@nist.gov", ""):
         return "nvd"
     return f"cna:{source}" if source else "nvd"
 
