@@ -41,7 +41,7 @@ Row = CvssMetric | SsvcDecision | KevEntry | EpssScore
 
 _GZIP = b"\x1f\x8b"
 _HEAD = 64 * 1024
-_HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
+_HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)  # not XML: updateinfo
 _LABELS = {"nvd": "an NVD JSON feed", "cve5": "CVE JSON 5 records", "kev": "the CISA KEV JSON",
            "epss": "a FIRST EPSS CSV"}  # fmt: skip
 

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from caulk.vulndb.metrics.interface import CvssMetric, KevEntry
-from caulk.vulndb.metrics.reader import detect_kind
+from caulk.vulndb.metrics.reader import detect_kind, looks_like_html
 from caulk.vulndb.store import SourceFile, SqliteStore, build_store, open_store
 
 METRICS = Path(__file__).resolve().parents[3] / "fixtures" / "metrics"
@@ -31,6 +31,9 @@ def test_kinds_are_detected_from_content(tmp_path: Path) -> None:
     assert detect_kind(EMBEDDED / "vulnrichment.zip") == "cve5"
     assert detect_kind(EMBEDDED / "nvd.zip") == "nvd"
     assert detect_kind(EMBEDDED / "pypa.zip") is None  # advisories, not metrics
+    xml = tmp_path / "updateinfo.xml"  # XML advisories are not mistaken for an HTML page
+    xml.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<updates></updates>\n')
+    assert detect_kind(xml) is None and not looks_like_html(xml)
     body = gzip.compress((METRICS / "nvd-api-page.json").read_bytes())
     (tmp_path / "body").write_bytes(body)  # a downloaded feed has no file name
     assert detect_kind(tmp_path / "body") == "nvd"
