@@ -89,9 +89,9 @@ def import_(ctx: click.Context, sources: tuple[str, ...], append: bool, kind: st
         fetcher = Fetcher(client, feeds_dir())
         for source in sources:
             if _is_url(source):
-                files.append(SourceFile(source, fetcher.fetch(Feed(source)).path, kind))
+                files.append(SourceFile(source, fetcher.fetch(Feed(source)).path, kind=kind))
             elif Path(source).exists():
-                files.append(SourceFile(str(Path(source).resolve()), Path(source), kind))
+                files.append(SourceFile(str(Path(source).resolve()), Path(source), kind=kind))
             else:
                 raise UsageError("no such file or directory", where=source)
     finally:

@@ -174,7 +174,7 @@ def test_a_database_without_metrics_tables_answers_empty(tmp_path: Path) -> None
     assert old.signals("CVE-2026-35273").kev is None
     reports = build_store(
         tmp_path / "db.sqlite",
-        [SourceFile("named", METRICS / "kev-excerpt.json", "kev")],
+        [SourceFile("named", METRICS / "kev-excerpt.json", kind="kev")],
         append=True,
     )
     assert reports[0].imported == 3
