@@ -80,3 +80,28 @@ def test_raters_are_named_by_advisory() -> None:
     assert rater_of(Advisory(id="DSA-5055-1", source="osv:debian-osv")) == "debian"
     assert rater_of(Advisory(id="ALPINE-CVE-2019-1547", source="alpine-secdb")) == "alpine"
     assert rater_of(PYSEC) == "osv:pypa"
+
+
+def test_real_tracker_entry_not_yet_assigned_is_rated_by_cvss() -> None:
+    """The real tracker fixture: openssl CVE-2022-1292 in bullseye has urgency "not yet
+    assigned"; with NVD's real 9.8 for it, the vulnerability is CRITICAL from `nvd`."""
+    import json
+    from pathlib import Path
+
+    from caulk.vulndb.debian_tracker import parse_tracker
+    from caulk.vulndb.tally import Tally
+
+    path = Path(__file__).resolve().parents[2] / "fixtures/advisories-import/debian-tracker/json"
+    doc = json.loads(path.read_text())
+    (adv,) = [
+        a
+        for a in parse_tracker({"openssl": doc["openssl"]}, "json", Tally("json"))
+        if a.id == "DEBIAN-CVE-2022-1292"
+    ]
+    (bullseye,) = [a for a in adv.affected if a.ecosystem == "Debian:11"]
+    assert bullseye.severity == ()  # no label: not yet assigned
+    nvd = CvssMetric(
+        "CVE-2022-1292", "nvd", "CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8
+    )
+    rating = rate("Debian:11", [(adv, bullseye.severity)], [CveSignals("CVE-2022-1292", (nvd,))])
+    assert (rating.severity, rating.source) == (Severity.CRITICAL, "nvd")
