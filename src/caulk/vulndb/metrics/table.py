@@ -82,45 +82,35 @@ def insert_rows(conn: sqlite3.Connection, rows: Iterable[object], location: str)
         flush(table)
 
 
+_LOOKUP = """
+SELECT 'c', origin, kind, vector, score FROM cve_cvss WHERE cve = ?1
+UNION ALL SELECT 's', origin, exploitation, automatable, technical_impact FROM cve_ssvc
+    WHERE cve = ?1
+UNION ALL SELECT 'k', date_added, due_date, ransomware, origin FROM cve_kev WHERE cve = ?1
+UNION ALL SELECT 'e', epss, percentile, score_date, rowid FROM cve_epss WHERE cve = ?1
+"""
+
+
 def lookup(rows: Rows, cve: str) -> CveSignals:
-    """Every signal for `cve` (duplicates from several sources folded; the newest EPSS wins)."""
-    cvss = tuple(
-        dict.fromkeys(
-            CvssMetric(cve, str(o), str(k), str(v), float(s))
-            for o, k, v, s in rows(
-                "SELECT origin, kind, vector, score FROM cve_cvss WHERE cve = ?"
-                " ORDER BY origin, kind, score DESC, vector",
-                (cve,),
-            )
-        )
+    """Every signal for `cve`, in one query (duplicates from several sources folded; the KEV
+    catalog's own entry before an ADP's copy; the newest EPSS wins)."""
+    cvss: dict[CvssMetric, None] = {}
+    ssvc: dict[SsvcDecision, None] = {}
+    kev: list[KevEntry] = []
+    epss: list[tuple[str, int, EpssScore]] = []
+    for tag, a, b, c, d in rows(_LOOKUP, (cve,)):
+        if tag == "c":
+            cvss[CvssMetric(cve, str(a), str(b), str(c), float(d))] = None
+        elif tag == "s":
+            ssvc[SsvcDecision(cve, str(a), str(b), str(c), str(d))] = None
+        elif tag == "k":
+            kev.append(KevEntry(cve, str(a), b, c, str(d)))
+        else:
+            epss.append((str(c or ""), int(d), EpssScore(cve, float(a), float(b), c)))
+    return CveSignals(
+        cve,
+        tuple(sorted(cvss, key=lambda m: (m.origin, m.kind, -m.score, m.vector))),
+        tuple(sorted(ssvc, key=lambda s: s.origin)),
+        min(kev, key=lambda k: (k.origin != "cisa-kev", k.date_added)) if kev else None,
+        max(epss, key=lambda e: e[:2])[2] if epss else None,
     )
-    ssvc = tuple(
-        dict.fromkeys(
-            SsvcDecision(cve, str(o), str(e), str(a), str(t))
-            for o, e, a, t in rows(
-                "SELECT origin, exploitation, automatable, technical_impact FROM cve_ssvc"
-                " WHERE cve = ? ORDER BY origin",
-                (cve,),
-            )
-        )
-    )
-    kev_rows = rows(
-        "SELECT date_added, due_date, ransomware, origin FROM cve_kev WHERE cve = ?"
-        " ORDER BY origin = 'cisa-kev' DESC, date_added",
-        (cve,),
-    )
-    kev = None
-    if kev_rows:
-        added, due, ransomware, origin = kev_rows[0]
-        kev = KevEntry(cve, str(added), due, ransomware, str(origin))
-    epss_rows = rows(
-        "SELECT epss, percentile, score_date FROM cve_epss WHERE cve = ?"
-        " ORDER BY score_date DESC, rowid DESC LIMIT 1",
-        (cve,),
-    )
-    epss = (
-        EpssScore(cve, float(epss_rows[0][0]), float(epss_rows[0][1]), epss_rows[0][2])
-        if epss_rows
-        else None
-    )
-    return CveSignals(cve, cvss, ssvc, kev, epss)
