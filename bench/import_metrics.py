@@ -91,7 +91,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=3, help="imports (best kept)")
-    parser.add_argument("--match-repeat", type=int, default=9, help="matching runs (best kept)")
+    parser.add_argument("--match-repeat", type=int, default=15, help="matching runs (best kept)")
     parser.add_argument("--record", action="store_true", help="append a row to bench/RESULTS.md")
     args = parser.parse_args()
 
