@@ -33,3 +33,35 @@ def test_demo_fails_on_critical_and_names_each_rating(
         "nvd",
         "nvd",
     )
+
+
+def test_fail_on_kev_and_the_exploited_column(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    """A database with the embedded PyPA records, the real NVD records and a KEV catalog in the
+    real format that lists one of urllib3's CVEs: that one is listed first, marked KEV, and
+    `--fail-on-kev` fails the gate."""
+    import json
+
+    from caulk.vulndb.store import SourceFile, build_store
+
+    metrics = repo_root / "tests" / "fixtures" / "metrics"
+    kev = json.loads((metrics / "kev-excerpt.json").read_text())
+    kev["vulnerabilities"][0]["cveID"] = "CVE-2019-11236"
+    (tmp_path / "kev.json").write_text(json.dumps(kev))
+    db = tmp_path / "db.sqlite"
+    build_store(
+        db,
+        [
+            SourceFile("pypa", repo_root / "src" / "caulk" / "data" / "advisories" / "pypa.zip"),
+            SourceFile("nvd", metrics / "nvd-api-page.json"),
+            SourceFile("kev", tmp_path / "kev.json"),
+        ],
+    )
+    args = ("scan", "--scanners", "vuln", "--db", db, DEMO)
+    assert run_caulk(*args, cwd=repo_root).code == 0
+    run = run_caulk(*args, "--fail-on-kev", cwd=repo_root)
+    assert run.code == 1, run
+    assert "1 known exploited vulnerabilities (CISA KEV, not ignored): CVE-2019-11236" in run.stderr
+    rows = [line.split() for line in run.stdout.splitlines() if " CVE-" in line]
+    assert rows[0][:4] == ["MEDIUM", "nvd", "6.1", "KEV"] and "CVE-2019-11236" in rows[0]
