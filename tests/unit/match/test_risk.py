@@ -56,3 +56,23 @@ def test_signals_and_risk_order(tmp_path: Path) -> None:
     assert (by_id["CVE-2020-14343"].epss, by_id["CVE-2020-14343"].epss_percentile) == (0.2, 0.9)
     assert by_id["CVE-2019-20477"].epss is None and by_id["CVE-2019-20477"].kev is None
     assert [v.risk_key for v in vulns] == sorted(v.risk_key for v in vulns)
+
+
+def test_ghsa_rates_a_language_package_before_nvd(tmp_path: Path) -> None:
+    """The real GHSA record of urllib3 CVE-2023-43804 says MODERATE (CVSS 5.9); NVD says 8.1
+    HIGH. For a PyPI package GHSA's own rating wins, and the output says so."""
+    db = tmp_path / "db.sqlite"
+    build_store(
+        db,
+        [
+            SourceFile("pypa", EMBEDDED / "pypa.zip"),
+            SourceFile("ghsa", METRICS / "GHSA-v845-jxx5-vc9f.json"),
+            SourceFile("nvd", METRICS / "nvd-api-page.json"),
+        ],
+    )
+    result = match_inventory(Inventory(None, (_pkg("urllib3", "1.24.1"),)), open_store(db))
+    (cookie,) = [v for v in result.vulnerabilities if v.id == "CVE-2023-43804"]
+    assert "GHSA-v845-jxx5-vc9f" in cookie.advisories
+    assert (cookie.severity, cookie.severity_source) == (Severity.MEDIUM, "ghsa")
+    assert (cookie.cvss_score, cookie.cvss_source) == (5.9, "ghsa")
+    assert ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N", 8.1) in cookie.cvss
