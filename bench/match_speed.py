@@ -32,7 +32,7 @@ COUNT = 1000
 IMAGES = ("bullseye", "bookworm-tools", "trixie", "bookworm-pip-npm")
 
 
-def real_packages() -> list:  # list[Package]
+def real_packages(images: tuple[str, ...] = IMAGES, bench_image: bool = True) -> list:
     """Distinct packages of the real images, in image order (layers read through the cache)."""
     from scan_vulns import ensure_bench_image
     from tests.images.build import ensure_image
@@ -42,8 +42,9 @@ def real_packages() -> list:  # list[Package]
     from caulk.fs.view import build_view
     from caulk.source import open_image
 
-    refs = [f"oci:{ensure_image(name)}:latest" for name in IMAGES]
-    refs += [f"oci:{ensure_bench_image()}:latest", f"oci:{REPO / 'examples' / 'demo-image'}:latest"]
+    refs = [f"oci:{ensure_image(name)}:latest" for name in images]
+    refs += [f"oci:{ensure_bench_image()}:latest"] if bench_image else []
+    refs += [f"oci:{REPO / 'examples' / 'demo-image'}:latest"]
     cache = LayerCache.open_default()
     seen: dict[tuple[str, str, str], object] = {}
     for ref in refs:

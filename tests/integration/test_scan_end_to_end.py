@@ -35,41 +35,41 @@ def test_demo_scan_finds_real_vulnerabilities_with_fixes(
 def test_gate_ignore_file_and_vex(
     run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
 ) -> None:
-    gated = run_caulk("scan", "--scanners", "vuln", "--fail-on", "HIGH", DEMO, cwd=repo_root)
+    # PyYAML 5.1: CVE-2019-20477, CVE-2020-14343, CVE-2020-1747 are CRITICAL (NVD 9.8)
+    gated = run_caulk("scan", "--scanners", "vuln", "--fail-on", "CRITICAL", DEMO, cwd=repo_root)
     assert gated.code == 1
-    assert "1 vulnerabilities at or above HIGH" in gated.stderr
+    assert "3 vulnerabilities at or above CRITICAL" in gated.stderr
     ignore = tmp_path / "ignore.yaml"
     ignore.write_text(
         "vulnerabilities:\n"
-        "  - id: GHSA-v845-jxx5-vc9f\n"  # an alias works too
-        "    reason: cookies never cross origins here\n"
-        "    purls: [pkg:pypi/urllib3]\n"
-        "  - id: CVE-2020-1747\n"
+        "  - id: GHSA-6757-jp84-gxfx\n"  # an alias works too (CVE-2020-1747)
+        "    reason: FullLoader never used\n"
+        "    purls: [pkg:pypi/pyyaml]\n"
+        "  - id: CVE-2020-14343\n"
+        "    reason: FullLoader never used\n"
+        "  - id: CVE-2019-20477\n"
         "    reason: stale exception\n"
         "    expires: 2020-01-01\n"
     )
-    run = run_caulk(
-        "scan",
-        "--scanners",
-        "vuln",
-        "--fail-on",
-        "HIGH",
-        "--unrated-as",  # the unrated ones fail closed; this test is about ignores
-        "LOW",
-        "--ignore-file",
-        ignore,
-        "-f",
-        "json",
-        DEMO,
-        cwd=repo_root,
-    )
-    assert run.code == 0, run
+    args = ("scan", "--scanners", "vuln", "--fail-on", "CRITICAL")
+    run = run_caulk(*args, "--ignore-file", ignore, "-f", "json", DEMO, cwd=repo_root)
+    assert run.code == 1, run  # the expired entry no longer applies
+    assert "1 vulnerabilities at or above CRITICAL" in run.stderr
     doc = run.json()
     ignored = [v for v in doc["vulnerabilities"] if v.get("ignored")]
-    assert [v["id"] for v in ignored] == ["CVE-2023-43804"]
-    assert any("CVE-2020-1747 expired on 2020-01-01" in n for n in doc["notices"])
+    assert [v["id"] for v in ignored] == ["CVE-2020-14343", "CVE-2020-1747"]
+    assert any("CVE-2019-20477 expired on 2020-01-01" in n for n in doc["notices"])
 
     vex = tmp_path / "vex.json"
+    statements = [
+        {
+            "vulnerability": {"name": cve},
+            "products": [{"@id": "pkg:pypi/pyyaml@5.1"}],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path",
+        }
+        for cve in ("CVE-2019-20477", "CVE-2020-14343", "CVE-2020-1747")
+    ]
     vex.write_text(
         json.dumps(
             {
@@ -78,30 +78,11 @@ def test_gate_ignore_file_and_vex(
                 "author": "sec team",
                 "timestamp": "2026-01-01T00:00:00Z",
                 "version": 1,
-                "statements": [
-                    {
-                        "vulnerability": {"name": "CVE-2023-43804"},
-                        "products": [{"@id": "pkg:pypi/urllib3@1.24.1"}],
-                        "status": "not_affected",
-                        "justification": "vulnerable_code_not_in_execute_path",
-                    }
-                ],
+                "statements": statements,
             }
         )
     )
-    run = run_caulk(
-        "scan",
-        "--scanners",
-        "vuln",
-        "--fail-on",
-        "HIGH",
-        "--unrated-as",
-        "LOW",
-        "--vex",
-        vex,
-        DEMO,
-        cwd=repo_root,
-    )
+    run = run_caulk(*args, "--vex", vex, DEMO, cwd=repo_root)
     assert run.code == 0, run
 
 

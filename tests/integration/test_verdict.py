@@ -73,27 +73,27 @@ def test_scan_attestation_carries_the_coverage(
 
 
 def test_unrated_vulnerabilities_fail_closed(
-    run_caulk: Callable[..., CaulkRun], repo_root: Path
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
 ) -> None:
-    # PyYAML 5.1's CVE-2019-20477 (CVSS 9.8) has no rating in the embedded PyPA records
-    doc = run_caulk("scan", "--scanners", "vuln", "-f", "json", DEMO, cwd=repo_root).json()
+    # The PyPA records alone, without the CVE metrics: PyYAML 5.1's CVE-2019-20477 (CVSS 9.8)
+    # has no rating there
+    db = str(tmp_path / "pypa-only.sqlite")
+    pypa = str(repo_root / "src/caulk/data/advisories/pypa.zip")
+    imported = run_caulk("db", "--db", db, "import", pypa, cwd=repo_root)
+    assert imported.code == 0, imported
+    scan = ("scan", "--db", db, "--scanners", "vuln")
+    doc = run_caulk(*scan, "-f", "json", DEMO, cwd=repo_root).json()
     unrated = doc["summary"]["unratedVulnerabilities"]
     assert unrated == doc["summary"]["vulnerabilities"]["UNKNOWN"] > 0
     assert doc["summary"]["vulnerabilities"]["CRITICAL"] == 0
-    gated = run_caulk("scan", "--scanners", "vuln", "--fail-on", "critical", DEMO, cwd=repo_root)
+    gated = run_caulk(*scan, "--fail-on", "critical", DEMO, cwd=repo_root)
     assert gated.code == 1, gated
     assert f"gate failed: {unrated} vulnerabilities have no severity rating (" in gated.stderr
     assert "count as failing --fail-on CRITICAL" in gated.stderr
     assert f"{unrated} unrated)" in gated.stdout  # the summary line counts them apart
-    rated = run_caulk(
-        "scan", "--scanners", "vuln", "--fail-on", "critical", "--unrated-as", "high", DEMO,
-        cwd=repo_root,
-    )  # fmt: skip
+    rated = run_caulk(*scan, "--fail-on", "critical", "--unrated-as", "high", DEMO, cwd=repo_root)
     assert rated.code == 0, rated
-    high = run_caulk(
-        "scan", "--scanners", "vuln", "--fail-on", "high", "--unrated-as", "high", DEMO,
-        cwd=repo_root,
-    )  # fmt: skip
+    high = run_caulk(*scan, "--fail-on", "high", "--unrated-as", "high", DEMO, cwd=repo_root)
     assert high.code == 1 and "taken as HIGH (--unrated-as), at or above HIGH" in high.stderr
 
 

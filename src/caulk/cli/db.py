@@ -16,6 +16,7 @@ from caulk.errors import DatabaseError, OperationalError, UsageError
 from caulk.vulndb.defaults import default_store, embedded_cutoff_line
 from caulk.vulndb.feeds import Feed, load_feeds
 from caulk.vulndb.interface import ImportReport, SourceFreshness
+from caulk.vulndb.metrics.interface import METRIC_KINDS
 from caulk.vulndb.paths import default_db_path, feeds_dir
 from caulk.vulndb.store import SourceFile, SourceInfo, SqliteStore, build_store, open_store
 
@@ -75,10 +76,19 @@ def db(ctx: click.Context, db_path: Path | None) -> None:
     help="Start over: the database holds only these sources afterwards.",
 )
 @click.option("--append", is_flag=True, hidden=True, help="Kept for old scripts: the default.")
+@click.option(
+    "--kind",
+    type=click.Choice(METRIC_KINDS),
+    help="Read every SOURCE as this kind of CVE metrics (default: detected from the content).",
+)
 @click.pass_context
-def import_(ctx: click.Context, sources: tuple[str, ...], replace: bool, append: bool) -> None:
+def import_(
+    ctx: click.Context, sources: tuple[str, ...], replace: bool, append: bool, kind: str | None
+) -> None:
     """Import OSV (dir/zip, JSON/YAML), Debian tracker JSON or DSA/DLA lists, Alpine secdb or
-    Amazon Linux updateinfo.xml from PATHs or URLs.
+    Amazon Linux updateinfo.xml from PATHs or URLs, and CVE metrics: NVD JSON (API 2.0 pages,
+    per-year feeds), CVE JSON 5 records (e.g. CISA vulnrichment), the CISA KEV catalog (JSON),
+    FIRST EPSS scores (CSV, gzip or not).
 
     Imports compose: the sources already in the database stay, a source imported again replaces
     its own earlier import, and each line says whether a source was added or replaced.
@@ -95,9 +105,9 @@ def import_(ctx: click.Context, sources: tuple[str, ...], replace: bool, append:
         for source in sources:
             if _is_url(source):
                 download = fetcher.fetch(Feed(source))
-                files.append(SourceFile(source, download.path, download.last_modified))
+                files.append(SourceFile(source, download.path, download.last_modified, kind=kind))
             elif Path(source).exists():
-                files.append(SourceFile(str(Path(source).resolve()), Path(source)))
+                files.append(SourceFile(str(Path(source).resolve()), Path(source), kind=kind))
             else:
                 raise UsageError("no such file or directory", where=source)
     finally:

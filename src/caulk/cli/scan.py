@@ -139,6 +139,11 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
     help="Exit 1 when the advisory data is older than --db-max-age (or carries no date).",
 )
 @click.option(
+    "--fail-on-kev",
+    is_flag=True,
+    help="Exit 1 when a vulnerability is in CISA's Known Exploited Vulnerabilities catalog.",
+)
+@click.option(
     "--dockerfile",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Lint the Dockerfile the image came from and merge its findings.",
@@ -185,6 +190,7 @@ def scan(
     fail_on_unchecked: bool,
     db_max_age: str,
     fail_on_stale_db: bool,
+    fail_on_kev: bool,
     dockerfile: Path | None,
     db: Path | None,
     no_cache: bool,
@@ -230,6 +236,7 @@ def scan(
         unrated_as=Severity.parse(unrated_as) if unrated_as else None,
         fail_on_unchecked=fail_on_unchecked,
         fail_on_stale_db=max_db_age if fail_on_stale_db else None,
+        fail_on_kev=fail_on_kev,
     )
     if not verdict.passed:
         for reason in verdict.reasons:

@@ -27,7 +27,7 @@ class Vulnerability:
     purl: str
     ecosystem: str
     severity: Severity
-    severity_source: str  # "vendor", "CVSS_V3", "CVSS_V4", "CVSS_V2" or "" for UNKNOWN
+    severity_source: str  # who rated it (`match.severity`): "debian", "ghsa", "nvd", "cna:…", ""
     fix_state: FixState
     fixed_version: str | None = None
     cvss: tuple[tuple[str, str, float], ...] = ()  # (type, vector, base score)
@@ -37,6 +37,18 @@ class Vulnerability:
     location: Location = field(default_factory=Location)
     source_package: str | None = None  # distro source package the advisory names
     ignored: str | None = None  # reason, when an ignore rule or VEX statement suppressed it
+    cvss_score: float | None = None  # the CVSS that rated it (or is shown beside a label)
+    cvss_vector: str = ""
+    cvss_source: str = ""  # whose vector: "nvd", "cna:…", "adp:…", "ghsa", "debian", …
+    kev: str | None = None  # the date CISA added it to the KEV catalog (known exploited)
+    epss: float | None = None  # FIRST EPSS probability of exploitation (30 days), 0..1
+    epss_percentile: float | None = None
+    ssvc: str = ""  # CISA's SSVC decision points, e.g. "Exploitation:active/Automatable:yes/…"
+
+    @property
+    def risk_key(self) -> tuple[int, int, float]:
+        """Sort key, most urgent first: known exploited, then severity, then EPSS."""
+        return (0 if self.kev else 1, -int(self.severity), -(self.epss or 0.0))
 
 
 # Why a package was not checked against advisories (the `reason` of `Unchecked`).

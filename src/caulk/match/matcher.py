@@ -14,17 +14,20 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from caulk.catalog.interface import Inventory, Package
 from caulk.match.coverage import coverage_of
 from caulk.match.interface import Coverage, FixState, Vulnerability
 from caulk.match.modules import module_applies
 from caulk.match.ranges import Verdict, affected_status
-from caulk.match.severity import severity_of
+from caulk.match.severity import rate
 from caulk.match.version import VersionError, VersionScheme, scheme_for
 from caulk.model import Location, Unknown
 from caulk.vulndb.ecosystems import DISTRIBUTIONS, query_ecosystems
 from caulk.vulndb.interface import Advisory, AdvisoryStore, Affected
+from caulk.vulndb.metrics.cvss import score_vector
+from caulk.vulndb.metrics.interface import CveSignals, MetricsLookup
 from caulk.vulndb.names import base_ecosystem, normalize_name
 
 __all__ = ["MatchResult", "match_inventory", "match_package"]
@@ -119,7 +122,34 @@ def _largest(versions: Iterable[str], scheme: VersionScheme) -> str | None:
     return best[1] if best else None
 
 
-def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -> Vulnerability:
+def _signals(cves: list[str], lookup: MetricsLookup | None) -> list[CveSignals]:
+    return [lookup.signals(c) for c in cves] if lookup is not None else []
+
+
+def _vectors(group: list[_Hit], signals: list[CveSignals]) -> tuple[tuple[str, str, float], ...]:
+    found = {(m.kind, m.vector, m.score) for s in signals for m in s.cvss}
+    for hit in group:
+        for item in hit.affected.severity + hit.advisory.severity:
+            kind = item.type.upper()
+            value = score_vector(kind, item.score) if kind.startswith("CVSS_") else None
+            if value is not None:
+                found.add((kind, item.score, value))
+    return tuple(sorted(found))
+
+
+def _ssvc(signals: list[CveSignals]) -> str:
+    for s in signals:
+        for d in sorted(s.ssvc, key=lambda d: d.origin != "adp:CISA-ADP"):
+            return (
+                f"Exploitation:{d.exploitation}/Automatable:{d.automatable}"
+                f"/Technical Impact:{d.technical_impact}"
+            )
+    return ""
+
+
+def _vulnerability(
+    package: Package, group: list[_Hit], scheme: VersionScheme, lookup: MetricsLookup | None = None
+) -> Vulnerability:
     ids = sorted(set().union(*(h.names for h in group)), key=_rank)
     cves = [i for i in ids if i.startswith("CVE-")]
     primary = cves[0] if len(cves) == 1 else ids[0]
@@ -129,10 +159,14 @@ def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -
     fix_state: FixState = (
         "fixed" if fixed else next((s for s in open_states if s != "fixed"), "not_fixed")
     )
-    rated = [severity_of(h.affected.severity + h.advisory.severity) for h in group]
-    vendor = [r for r in rated if r[1] == "vendor"]
-    severity, source, _ = max(vendor or rated, key=lambda r: r[0])
-    cvss = tuple(sorted({v for r in rated for v in r[2]}))
+    signals = _signals(cves, lookup)
+    rating = rate(
+        package.ecosystem,
+        [(h.advisory, h.affected.severity + h.advisory.severity) for h in group],
+        signals,
+    )
+    kev = sorted(s.kev.date_added for s in signals if s.kev is not None)
+    epss = max((s.epss for s in signals if s.epss is not None), key=lambda e: e.epss, default=None)
     lead = min(group, key=lambda h: _rank(h.advisory.id))
     return Vulnerability(
         id=primary,
@@ -142,16 +176,23 @@ def _vulnerability(package: Package, group: list[_Hit], scheme: VersionScheme) -
         package_type=package.type,
         purl=package.purl,
         ecosystem=package.ecosystem,
-        severity=severity,
-        severity_source=source,
+        severity=rating.severity,
+        severity_source=rating.source,
         fix_state=fix_state,
         fixed_version=fixed,
-        cvss=cvss,
+        cvss=_vectors(group, signals),
         title=_title(lead, group),
         advisories=tuple(sorted({h.advisory.id for h in group}, key=_rank)),
         references=tuple(sorted({r for h in group for r in h.advisory.references}))[:10],
         location=package.locations[0] if package.locations else Location(),
         source_package=package.source_name if package.source_name != package.name else None,
+        cvss_score=rating.cvss_score,
+        cvss_vector=rating.cvss_vector,
+        cvss_source=rating.cvss_source,
+        kev=kev[0] if kev else None,
+        epss=epss.epss if epss else None,
+        epss_percentile=epss.percentile if epss else None,
+        ssvc=_ssvc(signals),
     )
 
 
@@ -197,11 +238,9 @@ def match_package(
             f"version not understood: {package.name} {version} ({package.ecosystem}); "
             f"advisories not evaluated: {shown}{more}",
         )
-    return [_vulnerability(package, g, scheme) for g in _groups(hits)], unknown
-
-
-def _order(v: Vulnerability) -> tuple[int, str, str, str, str]:
-    return (-int(v.severity), v.package_name, v.package_version, v.id, v.location.path or "")
+    # a plain attribute test: isinstance() against a runtime Protocol costs ~10 µs per package
+    lookup = cast(MetricsLookup, store) if callable(getattr(store, "signals", None)) else None
+    return [_vulnerability(package, g, scheme, lookup) for g in _groups(hits)], unknown
 
 
 def match_inventory(inventory: Inventory, store: AdvisoryStore) -> MatchResult:
@@ -216,9 +255,9 @@ def match_inventory(inventory: Inventory, store: AdvisoryStore) -> MatchResult:
         if unknown is not None:
             unknowns.append(unknown)
             not_understood[index] = unknown.reason
-    vulnerabilities.sort(
+    vulnerabilities.sort(  # by risk: known exploited, severity, EPSS
         key=lambda v: (
-            -int(v.severity),
+            *v.risk_key,
             v.package_name,
             v.package_version,
             v.id,

@@ -1,5 +1,6 @@
 """The `--fail-on` gate: a pure function of the result. Ignored vulnerabilities (ignore file,
-VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro.
+VEX, `--ignore-unfixed`) never trip it; `exit_on_eol` fails on an end-of-life distro,
+`fail_on_kev` on any vulnerability CISA lists as known exploited.
 
 Unrated vulnerabilities fail `--fail-on` unless `unrated_as` rates them; `fail_on_unchecked` fails
 when packages were not checked; `fail_on_stale_db` when the data is older than that age (see
@@ -31,10 +32,12 @@ def gate(
     unrated_as: Severity | None = None,
     fail_on_unchecked: bool = False,
     fail_on_stale_db: timedelta | None = None,
+    fail_on_kev: bool = False,
 ) -> Verdict:
     """Fail when any finding or unignored vulnerability is at or above `fail_on` (None: never;
     unrated ones count as failing unless `unrated_as` rates them), or, with `exit_on_eol`, when
-    the distro is past its end of life, or on unchecked packages / stale data when asked."""
+    the distro is past its end of life, or on unchecked packages / stale data / known exploited
+    vulnerabilities when asked."""
     reasons: list[str] = []
     if fail_on is not None:
         hits = Counter(f.rule_id for f in result.findings if f.severity >= fail_on)
@@ -49,6 +52,13 @@ def gate(
         reasons += unchecked_reasons(result)
     if fail_on_stale_db is not None:
         reasons += stale_reasons(result, fail_on_stale_db)
+    if fail_on_kev:
+        kev = sorted({v.id for v in result.vulnerabilities if v.ignored is None and v.kev})
+        if kev:
+            shown = ", ".join(kev[:5]) + (f" and {len(kev) - 5} more" if len(kev) > 5 else "")
+            reasons.append(
+                f"{len(kev)} known exploited vulnerabilities (CISA KEV, not ignored): {shown}"
+            )
     if exit_on_eol and result.distro is not None and result.distro.is_eol:
         reasons.append(
             f"{result.distro.id} {result.distro.version_id} is end of life ({result.distro.eol})"

@@ -126,6 +126,17 @@ def _vulnerability(vuln: Vulnerability, ref: str) -> CdxVulnerability:
     ]
     if vuln.severity_source:
         properties.append(Property(name="caulk:severity-source", value=vuln.severity_source))
+    if vuln.cvss_score is not None:
+        properties += [
+            Property(name="caulk:cvss-score", value=f"{vuln.cvss_score:.1f}"),
+            Property(name="caulk:cvss-vector", value=vuln.cvss_vector),
+            Property(name="caulk:cvss-source", value=vuln.cvss_source),
+        ]
+    if vuln.kev:
+        properties.append(Property(name="caulk:kev-date-added", value=vuln.kev))
+    if vuln.epss is not None:
+        properties.append(Property(name="caulk:epss", value=f"{vuln.epss}"))
+        properties.append(Property(name="caulk:epss-percentile", value=f"{vuln.epss_percentile}"))
     if vuln.source_package:
         properties.append(Property(name="caulk:source-package", value=vuln.source_package))
     properties += [Property(name="caulk:advisory", value=a) for a in vuln.advisories]
@@ -175,14 +186,18 @@ def _ratings(vuln: Vulnerability) -> list[VulnerabilityRating]:
                 vector=vector,
             )
         )
-    if vuln.severity_source in {"vendor", ""} or not ratings:
+    label = vuln.cvss_score is None or vuln.cvss_source != vuln.severity_source
+    if label or not ratings:  # a vendor's label (or nothing) decided, not a CVSS vector
         ratings.append(
             VulnerabilityRating(
+                source=VulnerabilitySource(name=vuln.severity_source)
+                if vuln.severity_source
+                else None,
                 severity=_SEVERITIES[vuln.severity],
                 method=VulnerabilityScoreSource.OTHER,
-                justification=f"{vuln.ecosystem} vendor severity"
-                if vuln.severity_source == "vendor"
-                else "no vendor severity and no CVSS score",
+                justification=f"severity from {vuln.severity_source}"
+                if vuln.severity_source
+                else "no rating from any source",
             )
         )
     return ratings

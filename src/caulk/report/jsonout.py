@@ -111,6 +111,7 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "aliases": list(v.aliases),
         "severity": v.severity.name,
         "severitySource": v.severity_source,
+        "knownExploited": v.kev is not None,
         "package": {"name": v.package_name, "version": v.package_version, "purl": v.purl},
         "ecosystem": v.ecosystem,
         "fixState": v.fix_state,
@@ -121,6 +122,16 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         doc["package"]["sourceName"] = v.source_package
     if v.fixed_version:
         doc["fixedVersion"] = v.fixed_version
+    if v.cvss_score is not None:
+        doc["cvssScore"] = v.cvss_score
+        doc["cvssVector"] = v.cvss_vector
+        doc["cvssSource"] = v.cvss_source
+    if v.kev:
+        doc["kevDateAdded"] = v.kev
+    if v.epss is not None:
+        doc["epss"] = {"score": v.epss, "percentile": v.epss_percentile}
+    if v.ssvc:
+        doc["ssvc"] = v.ssvc
     if v.cvss:
         doc["cvss"] = [{"type": t, "vector": vec, "score": score} for t, vec, score in v.cvss]
     if v.title:

@@ -89,7 +89,7 @@ def _location(f: Finding, target_uri: str) -> dict[str, Any]:
 
 
 def _vuln_descriptor(v: Vulnerability) -> dict[str, Any]:
-    score = max((c[2] for c in v.cvss), default=None)
+    score = v.cvss_score if v.cvss_score is not None else max((c[2] for c in v.cvss), default=None)
     security = f"{score:.1f}" if score is not None else _SECURITY_SEVERITY[v.severity]
     text = v.title or f"{v.id} in {v.package_name}"
     return {
@@ -119,7 +119,7 @@ def _vuln_result(v: Vulnerability, index: int) -> dict[str, Any]:
                 }
             }
         ],
-        "properties": {"purl": v.purl, "severity": v.severity.name},
+        "properties": _vuln_properties(v),
     }
 
 
@@ -133,6 +133,22 @@ def _run_properties(result: ScanResult) -> dict[str, Any]:
     if result.advisory_data:
         properties["advisoryData"] = advisory_data_document(result.advisory_data)
     return properties
+
+
+def _vuln_properties(v: Vulnerability) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "purl": v.purl,
+        "severity": v.severity.name,
+        "severitySource": v.severity_source,
+        "knownExploited": v.kev is not None,
+    }
+    if v.cvss_score is not None:
+        props.update(cvssScore=v.cvss_score, cvssVector=v.cvss_vector, cvssSource=v.cvss_source)
+    if v.kev:
+        props["kevDateAdded"] = v.kev
+    if v.epss is not None:
+        props.update(epss=v.epss, epssPercentile=v.epss_percentile)
+    return props
 
 
 def render_sarif(result: ScanResult, color: bool = False) -> bytes:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caulk.match.interface import Vulnerability
 from caulk.model import Finding, Location, ScanResult, Severity
 from caulk.report.coverage import unchecked_groups
 
@@ -74,6 +75,26 @@ def _summary(result: ScanResult) -> Text:
     return text
 
 
+def _rated_by(v: Vulnerability) -> str:
+    """`nvd 9.8`, `debian` (a label), `ghsa 7.5`; `-` when nothing rated it."""
+    if not v.severity_source:
+        return "-"
+    if v.cvss_score is not None and v.cvss_source == v.severity_source:
+        return f"{v.severity_source} {v.cvss_score:.1f}"
+    return v.severity_source
+
+
+def _exploit(v: Vulnerability) -> Text:
+    parts = [("KEV", "bold red")] if v.kev else []
+    if v.epss is not None:
+        parts.append((f"EPSS {v.epss * 100:.1f}%", "red" if v.epss >= 0.1 else ""))
+    text = Text()
+    for i, (label, style) in enumerate(parts):
+        text.append(" " if i else "")
+        text.append(label, style=style)
+    return text
+
+
 def _vulnerability_table(console: Console, result: ScanResult) -> None:
     shown = [v for v in result.vulnerabilities if v.ignored is None]
     ignored = len(result.vulnerabilities) - len(shown)
@@ -92,8 +113,9 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
     if not shown:
         return
     table = Table(box=None, pad_edge=True, padding=(0, 1, 0, 2), header_style="bold")
-    for column in ("severity", "id", "package", "installed", "fixed in", "title"):
+    for column in ("severity", "rated by", "exploited", "id", "package", "installed", "fixed in"):
         table.add_column(column, overflow="fold")
+    table.add_column("title", overflow="fold", max_width=36)
     for v in shown:
         fixed = v.fixed_version or v.fix_state.replace("_", " ")
         package = v.package_name
@@ -101,11 +123,13 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
             package += f" ({v.source_package})"
         table.add_row(
             Text(v.severity.name, style=_STYLE[v.severity]),
+            _rated_by(v),
+            _exploit(v),
             v.id,
             package,
             v.package_version,
             fixed,
-            (v.title[:57] + "…") if len(v.title) > 58 else v.title,
+            (v.title[:35] + "…") if len(v.title) > 36 else v.title,
         )
     console.print(table)
 

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from caulk.errors import DatabaseError
+from caulk.vulndb.metrics.interface import METRIC_KINDS
 from caulk.vulndb.paths import cache_dir, default_db_path
 from caulk.vulndb.store import SCHEMA_VERSION, SourceFile, SqliteStore, build_store, open_store
 
@@ -102,13 +103,20 @@ def _write_meta(path: Path, items: dict[str, str]) -> None:
 
 def _build(path: Path, files: Sequence[EmbeddedFile]) -> None:
     """Build into a private file, run the other kinds' loaders, then publish it atomically."""
-    unknown = sorted({f.kind for f in files} - {ADVISORIES, *LOADERS})
+    built_in = {ADVISORIES, *METRIC_KINDS}  # what `build_store` reads itself
+    unknown = sorted({f.kind for f in files} - built_in - set(LOADERS))
     if unknown:
         raise DatabaseError(f"no loader for embedded data of kind {', '.join(unknown)}")
     staging = path.with_name(f".{path.name}.{os.getpid()}.staging")
     try:
-        advisories = [SourceFile(f.location, f.path) for f in files if f.kind == ADVISORIES]
-        build_store(staging, advisories)
+        build_store(
+            staging,
+            [
+                SourceFile(f.location, f.path, kind=None if f.kind == ADVISORIES else f.kind)
+                for f in files
+                if f.kind in built_in
+            ],
+        )
         for kind, loader in LOADERS.items():
             kind_files = [f.path for f in files if f.kind == kind]
             if kind_files:

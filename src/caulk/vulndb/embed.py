@@ -143,6 +143,37 @@ _READERS = {  # packs that need their own reading; any other is `_json_records`
 }
 
 
+# CVE metrics files (not advisories), packed by `python -m caulk.vulndb.metrics.pack` from inputs
+# outside the advisories checkout; listed in the manifest with the kind `build_store` reads.
+METRIC_PACKS = (
+    (
+        "vulnrichment.zip",
+        "cve5",
+        "cisagov/vulnrichment + CVE Program cvelistV5 (CC0-1.0 / CVE ToU)",
+    ),
+    ("nvd.zip", "nvd", "NVD via fkie-cad/nvd-json-data-feeds (public domain)"),
+)
+
+
+def _metrics_entry(path: Path, kind: str, origin: str) -> dict[str, object]:
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        records = [json.loads(archive.read(n)) for n in archive.namelist()]
+    stamps = [
+        str((r.get("cveMetadata") or {}).get("dateUpdated") or r.get("lastModified") or "")[:10]
+        for r in records
+    ]
+    return {
+        "file": path.name,
+        "kind": kind,
+        "documents": len(records),
+        "cutoff": max((s for s in stamps if s[:4].isdigit()), default=""),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "origin": origin,
+    }
+
+
 def build_embedded(shared: Path, out: Path) -> dict[str, object]:
     """Write every pack and `manifest.json` into `out`; return the manifest."""
     out.mkdir(parents=True, exist_ok=True)
@@ -165,6 +196,9 @@ def build_embedded(shared: Path, out: Path) -> dict[str, object]:
             }
         )
         print(f"{pack.file}: {len(members)} documents, {len(data)} bytes")
+    for file, kind, origin in METRIC_PACKS:  # built by `caulk.vulndb.metrics.pack`
+        if (out / file).is_file():
+            files.append(_metrics_entry(out / file, kind, origin))
     manifest: dict[str, object] = {"files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest

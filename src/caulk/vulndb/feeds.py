@@ -16,6 +16,7 @@ from typing import Any
 
 from caulk.errors import UsageError
 from caulk.safeload import DocumentError, load_yaml, read_regular
+from caulk.vulndb.metrics.feeds import METRIC_FEED_URLS
 
 __all__ = ["DEFAULT_FEEDS", "DISCOVERY_KINDS", "Feed", "load_feeds"]
 
@@ -49,6 +50,7 @@ DEFAULT_FEEDS: tuple[Feed, ...] = (
     Feed("https://security-tracker.debian.org/tracker/data/json"),
     Feed("https://secdb.alpinelinux.org/", discover="alpine-secdb"),
     *(Feed(url, discover="yum-updateinfo") for url in _AMAZON),
+    *(Feed(url) for url in METRIC_FEED_URLS),  # CISA KEV, FIRST EPSS, NVD 2.0 per-year feeds
 )
 
 

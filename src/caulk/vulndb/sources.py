@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # one JSON/YAML document (the Debian tracker dump is ~70 MB)
 # Parsed size is bounded by objects+arrays, not bytes: 510 KB of zipped `[{},{},…]` used to
 # become 12 GB of dicts. 16 million is several times the tracker dump's.
-_LIMITS = DEFAULT_LIMITS.but(max_bytes=MAX_DOCUMENT_BYTES, max_containers=16_000_000)
+DOCUMENT_LIMITS = DEFAULT_LIMITS.but(max_bytes=MAX_DOCUMENT_BYTES, max_containers=16_000_000)
 MAX_ZIP_MEMBERS = 2_000_000
 _SUFFIXES = (".json", ".yaml", ".yml")
 _XML_SUFFIXES = (".xml", ".xml.gz")  # yum/dnf updateinfo.xml (Amazon Linux)
@@ -113,6 +113,10 @@ class SourceReader:
             self.tally.imported += 1
             yield adv
 
+    @staticmethod
+    def is_zip(path: Path) -> bool:
+        return path.is_file() and (zipfile.is_zipfile(path) or _claims_zip(path))
+
     # -- documents ---------------------------------------------------------------------------
     def _gunzipped(self, where: str, data: bytes) -> bytes | None:
         """The document itself; a gzip-compressed one (updateinfo.xml.gz) decompressed, at most
@@ -129,6 +133,10 @@ class SourceReader:
             self.tally.skip(where, f"more than {MAX_DOCUMENT_BYTES} bytes once decompressed")
             return None
         return out
+
+    def documents(self) -> Iterator[tuple[str, bytes]]:
+        """Every (name, bytes) JSON/YAML document of the source, hashing it into `sha256`."""
+        return self._documents()
 
     def _documents(self) -> Iterator[tuple[str, bytes]]:
         if self.path.is_dir():
@@ -206,8 +214,8 @@ class SourceReader:
             if name.endswith(".json") or (
                 not name.endswith((".yaml", ".yml")) and data.lstrip()[:1] in (b"{", b"[")
             ):
-                return load_json(data, where=where, limits=_LIMITS)
-            return load_yaml(data, where=where, limits=_LIMITS, scalars="strings")
+                return load_json(data, where=where, limits=DOCUMENT_LIMITS)
+            return load_yaml(data, where=where, limits=DOCUMENT_LIMITS, scalars="strings")
         except DocumentError as exc:
             self.tally.skip(where, exc.message)
             return None

@@ -32,6 +32,9 @@ from caulk.vulndb.codec import decode_advisory, encode_advisory
 from caulk.vulndb.dates import format_utc, parse_utc, record_date
 from caulk.vulndb.ecosystems import canonical_ecosystem
 from caulk.vulndb.interface import Advisory, Affected, ImportReport, SourceFreshness
+from caulk.vulndb.metrics import table as metrics_table
+from caulk.vulndb.metrics.interface import METRIC_KINDS, CveSignals
+from caulk.vulndb.metrics.reader import MetricsReader, detect_kind, looks_like_html
 from caulk.vulndb.names import normalize_name
 from caulk.vulndb.sources import SourceReader
 
@@ -77,6 +80,7 @@ class SourceFile:
     location: str
     path: Path
     feed_timestamp: str | None = None  # the download's Last-Modified, when fetched over HTTP
+    kind: str | None = None  # a metrics kind (nvd, cve5, kev, epss); None: detected
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,8 @@ class SqliteStore:
         self._conn = conn
         self._lock = threading.Lock()
         self._decoded: OrderedDict[int, Advisory] = OrderedDict()
+        self._signals: OrderedDict[str, CveSignals] = OrderedDict()
+        self._has_metrics: bool | None = None
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -182,6 +188,20 @@ class SqliteStore:
             references=first.references,
             affected=affected,
         )
+
+    def signals(self, cve: str) -> CveSignals:
+        """CVSS metrics, SSVC, KEV and EPSS known for `cve` (empty in databases without them)."""
+        found = self._signals.get(cve)
+        if found is not None:
+            return found
+        if self._has_metrics is None:
+            names = {str(r[0]) for r in self._rows("SELECT name FROM sqlite_master", ())}
+            self._has_metrics = set(metrics_table.TABLES) <= names
+        found = metrics_table.lookup(self._rows, cve) if self._has_metrics else CveSignals(cve)
+        self._signals[cve] = found
+        if len(self._signals) > _DECODED_CACHE:
+            self._signals.popitem(last=False)
+        return found
 
     def ecosystems(self) -> tuple[str, ...]:
         return tuple(
@@ -331,7 +351,10 @@ def _insert(conn: sqlite3.Connection, reader: SourceReader, next_rowid: int) -> 
 
 
 def _record_source(
-    conn: sqlite3.Connection, reader: SourceReader, report: ImportReport, when: str
+    conn: sqlite3.Connection,
+    reader: SourceReader | MetricsReader,
+    report: ImportReport,
+    when: str,
 ) -> None:
     details: dict[str, object] = {
         "unknown_ecosystems": list(report.unknown_ecosystems),
@@ -369,11 +392,15 @@ def _prepare(tmp: Path, path: Path, append: bool, replaced: Iterable[str]) -> sq
     conn.execute("PRAGMA synchronous = OFF")  # fsync once, before the rename
     conn.execute("BEGIN")
     if fresh:
-        for statement in _SCHEMA.split(";"):
+        for statement in (_SCHEMA + metrics_table.SCHEMA).split(";"):
             if statement.strip():
                 conn.execute(statement)
         return conn
+    for statement in metrics_table.SCHEMA.split(";"):  # databases built before metrics existed
+        if statement.strip():
+            conn.execute(statement)
     for location in replaced:
+        metrics_table.delete_source(conn, location)
         conn.execute(
             "DELETE FROM affected"
             " WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?)",
@@ -439,10 +466,18 @@ def _build(
         when = now().isoformat(timespec="seconds")
         reports = []
         for source in sources:
-            reader = SourceReader(source.location, source.path)
+            reader: SourceReader | MetricsReader
+            kind = _metrics_kind(source)
+            if kind is not None:
+                reader = MetricsReader(source.location, source.path, kind)
+            else:
+                reader = SourceReader(source.location, source.path)
             reader.tally.not_after = now()
             reader.tally.feed_timestamp = parse_utc(source.feed_timestamp)  # content may override
-            next_rowid = _insert(conn, reader, next_rowid)
+            if isinstance(reader, MetricsReader):
+                metrics_table.insert_rows(conn, reader, source.location)
+            else:
+                next_rowid = _insert(conn, reader, next_rowid)
             report = reader.tally.report()
             _record_source(conn, reader, report, when)
             reports.append(report)
@@ -455,7 +490,7 @@ def _build(
         meta = {"schema_version": SCHEMA_VERSION, "built_at": when, "caulk_version": __version__}
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         conn.executescript(
-            _INDEXES
+            _INDEXES + metrics_table.INDEXES
         )  # executescript commits first: indexes built once, after the rows
         conn.execute("ANALYZE")
         conn.commit()
@@ -464,3 +499,21 @@ def _build(
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     return reports
+
+
+def _metrics_kind(source: SourceFile) -> str | None:
+    """The metrics kind named or detected for `source`; None for an advisory source."""
+    if source.kind is not None:
+        if source.kind not in METRIC_KINDS:
+            raise AdvisoryFormatError(
+                f"unknown kind {source.kind!r} (expected one of {', '.join(METRIC_KINDS)})",
+                where=source.location,
+            )
+        return source.kind
+    if looks_like_html(source.path):
+        raise AdvisoryFormatError(
+            "is an HTML page, not an advisory or metrics feed (an error or login page?);"
+            " the database was left as it was",
+            where=source.location,
+        )
+    return detect_kind(source.path)

@@ -240,7 +240,7 @@ def test_amazon_linux_2023_and_2(store: SqliteStore) -> None:
     assert sorted(v.id for v in found) == ["CVE-2014-3634", "CVE-2022-24903"]  # one per CVE
     assert {v.fixed_version for v in found} == {"0:8.2204.0-3.amzn2023.0.2"}
     assert all(v.aliases == ("ALAS2023-2023-001",) for v in found)
-    assert {(v.severity.name, v.severity_source) for v in found} == {("HIGH", "vendor")}
+    assert {(v.severity.name, v.severity_source) for v in found} == {("HIGH", "amazon")}
     assert match_package(_pkg("rsyslog", "8.2204.0-3.amzn2023.0.2", al2023, "rpm"), store)[0] == []
     # the same package on Amazon Linux 2 is not matched by an AL2023 advisory
     assert (

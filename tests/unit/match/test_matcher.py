@@ -67,7 +67,10 @@ def test_pep503_names_and_alias_merging(store: SqliteStore) -> None:
     assert any(name == "PyYAML" for name, _ in by_pkg)
     merged = by_pkg[("urllib3", "CVE-2023-43804")]
     assert set(merged.aliases) == {"GHSA-v845-jxx5-vc9f", "PYSEC-2023-192"}
-    assert merged.severity is Severity.HIGH and merged.severity_source == "CVSS_V3"
+    # no GHSA record in the embedded data: NVD's own score (embedded nvd.zip) rates it
+    assert merged.severity is Severity.HIGH and merged.severity_source == "nvd"
+    assert merged.cvss_score == 8.1 and merged.cvss_source == "nvd"
+    assert merged.cvss_vector == "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N"
     assert merged.fixed_version == "1.26.17"
     ids = [v.id for v in result.vulnerabilities if v.package_name == "urllib3"]
     assert len(ids) == len(set(ids)), "one weakness is one finding"

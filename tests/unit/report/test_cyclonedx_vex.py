@@ -67,7 +67,11 @@ def test_active_finding() -> None:
             },
         }
     ]
-    (rating,) = vuln["ratings"]
+    props = {p["name"]: p["value"] for p in vuln["properties"]}
+    assert props["caulk:severity-source"] == "nvd"
+    assert props["caulk:cvss-source"] == "nvd" and props["caulk:cvss-score"] == "7.8"
+    assert props["caulk:epss"] == "0.00043"
+    (rating,) = vuln["ratings"]  # the CVSS decided: no separate label rating
     assert rating == {
         "method": "CVSSv31",
         "score": 7.8,
@@ -87,7 +91,14 @@ def test_ignored_and_vex_fixed() -> None:
         "state": "not_affected",
         "detail": "ignore file: build-time only",
     }
-    assert ignored["ratings"][0]["severity"] == "critical"  # the vendor's
+    assert ignored["ratings"][0] == {
+        "justification": "severity from ghsa",
+        "method": "other",
+        "severity": "critical",
+        "source": {"name": "ghsa"},
+    }
+    kev = {p["name"]: p["value"] for p in ignored["properties"]}["caulk:kev-date-added"]
+    assert kev == "2026-06-02"
     assert ignored["affects"][0]["versions"][0]["status"] == "unaffected"
     fixed = by_id(doc)["CVE-2020-1747"]
     assert fixed["analysis"]["state"] == "resolved"
@@ -95,7 +106,7 @@ def test_ignored_and_vex_fixed() -> None:
     assert {r["id"] for r in fixed["references"]} == {"GHSA-6757-jp84-gxfx", "PYSEC-2020-96"}
     assert fixed["ratings"] == [
         {
-            "justification": "no vendor severity and no CVSS score",
+            "justification": "no rating from any source",
             "method": "other",
             "severity": "unknown",
         }

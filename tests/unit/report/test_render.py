@@ -110,7 +110,7 @@ def _vuln(ident: str, severity: Severity, ignored: str | None) -> Vulnerability:
         purl=PKG.purl,
         ecosystem=PKG.ecosystem,
         severity=severity,
-        severity_source="vendor",
+        severity_source="debian",
         fix_state="fixed",
         fixed_version="2.36.1-8+deb11u1",
         cvss=(("CVSS_V3", "CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:N/I:N/A:H", 4.7),),
