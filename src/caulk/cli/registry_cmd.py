@@ -18,6 +18,7 @@ from caulk.registry.lifecycle import ApplyReport, RepositoryFacts, apply_plan, g
 from caulk.registry.options import new_client
 from caulk.registry.pushlog import PushLog
 from caulk.registry.reference import parse_reference
+from caulk.terminal import printable
 
 __all__ = ["lifecycle", "registry"]
 
@@ -240,4 +241,4 @@ def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> st
         if report.failed is not None:
             lines.append(f"FAILED {report.failed[0].digest}: {report.failed[1]}")
             lines.extend(f"left in place {d.digest}" for d in report.remaining)
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # tags, notes: the registry's text

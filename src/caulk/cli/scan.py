@@ -19,6 +19,7 @@ from caulk.policy import gate
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
+from caulk.terminal import printable
 
 if TYPE_CHECKING:
     from caulk.match.vex import VexStatement
@@ -163,9 +164,9 @@ def scan(
     color = output is None and fmt == "table" and sys.stdout.isatty()
     write_output(render(result, fmt, color=color), output)
     for notice in result.notices if fmt != "table" or output is not None else ():
-        click.echo(f"caulk: warning: {notice}", err=True)
+        click.echo(f"caulk: warning: {printable(notice)}", err=True)
     verdict = gate(result, Severity.parse(fail_on) if fail_on else None, exit_on_eol=exit_on_eol)
     if not verdict.passed:
         for reason in verdict.reasons:
-            click.echo(f"caulk: gate failed: {reason}", err=True)
+            click.echo(f"caulk: gate failed: {printable(reason)}", err=True)
         ctx.exit(EXIT_GATE)

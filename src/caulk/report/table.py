@@ -1,4 +1,7 @@
-"""Human report: findings grouped by rule, severity-coloured, one summary line at the end."""
+"""Human report: findings grouped by rule, severity-coloured, one summary line at the end.
+
+Every string that comes from the image, the registry or the advisory data goes through
+`caulk.terminal.printable` (`_p`): its control characters are shown escaped, never sent raw."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from caulk.model import Finding, Location, ScanResult, Severity
+from caulk.terminal import printable as _p
 
 __all__ = ["render_table"]
 
@@ -37,7 +41,7 @@ def _where(loc: Location) -> str:
         parts.append(loc.field)
     if loc.layer is not None:
         parts.append(f"layer {loc.layer}")
-    return " · ".join(parts) or "image"
+    return _p(" · ".join(parts)) or "image"
 
 
 def _append_counts(text: Text, severities: list[Severity]) -> None:
@@ -53,7 +57,7 @@ def _append_counts(text: Text, severities: list[Severity]) -> None:
 
 
 def _summary(result: ScanResult) -> Text:
-    text = Text(f"{result.target.reference}: ")
+    text = Text(f"{_p(result.target.reference)}: ")
     total = len(result.findings)
     text.append(f"{total} finding{'s' if total != 1 else ''}")
     _append_counts(text, [f.severity for f in result.findings])
@@ -73,7 +77,7 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
         return
     console.print()
     distro = result.distro
-    where = f" on {distro.pretty_name or distro.id + ' ' + distro.version_id}" if distro else ""
+    where = f" on {_p(distro.pretty_name or distro.id + ' ' + distro.version_id)}" if distro else ""
     console.print(
         Text.assemble(
             ("Vulnerabilities", "bold"),
@@ -93,11 +97,11 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
             package += f" ({v.source_package})"
         table.add_row(
             Text(v.severity.name, style=_STYLE[v.severity]),
-            v.id,
-            package,
-            v.package_version,
-            fixed,
-            (v.title[:57] + "…") if len(v.title) > 58 else v.title,
+            _p(v.id),
+            _p(package),
+            _p(v.package_version),
+            _p(fixed),
+            _p((v.title[:57] + "…") if len(v.title) > 58 else v.title),
         )
     console.print(table)
 
@@ -120,8 +124,8 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
     console.print(
         Text.assemble(
             ("Image ", "bold"),
-            (t.reference, "bold"),
-            f"  {t.digest}  {t.os}/{t.architecture}  {t.layer_count} layers",
+            (_p(t.reference), "bold"),
+            _p(f"  {t.digest}  {t.os}/{t.architecture}  {t.layer_count} layers"),
         )
     )
     findings = sorted(result.findings, key=_group_key)
@@ -132,23 +136,23 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
         console.print(
             Text.assemble(
                 (f"{first.severity.name:<8}", _STYLE[first.severity]),
-                f" {rule_id}  {first.title} ({len(group)})",
+                _p(f" {rule_id}  {first.title} ({len(group)})"),
             )
         )
         table = Table(show_header=False, box=None, pad_edge=True, padding=(0, 1, 0, 2))
         table.add_column("where", overflow="fold", max_width=60)
         table.add_column("message", overflow="fold")
         for f in group:
-            table.add_row(_where(f.location), f.message)
+            table.add_row(_where(f.location), _p(f.message))
         console.print(table)
         if first.remediation:
-            console.print(Text(f"  fix: {first.remediation}", style="dim"))
+            console.print(Text(f"  fix: {_p(first.remediation)}", style="dim"))
     _vulnerability_table(console, result)
     if result.unknowns:
         console.print()
         console.print(Text("Not understood", style="bold magenta"))
         for u in result.unknowns:
-            console.print(f"  {_where(u.location)}: {u.reason}")
+            console.print(Text(f"  {_where(u.location)}: {_p(u.reason)}"))
     eff = result.efficiency
     if eff is not None and dataclasses.is_dataclass(eff):
         values = dataclasses.asdict(eff)  # type: ignore[arg-type]
@@ -159,7 +163,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
                 f"wasted {values['wasted_bytes']:,} bytes"
             )
     for notice in result.notices:
-        console.print(Text(f"warning: {notice}", style="bold yellow"))
+        console.print(Text(f"warning: {_p(notice)}", style="bold yellow"))
     console.print()
     console.print(_summary(result))
     # paths not in UTF-8 hold surrogates (surrogateescape): show them as \udcXX, never crash
