@@ -56,7 +56,8 @@ _swept_lock = threading.Lock()
 def private_dir(directory: Path) -> None:
     """Create `directory` (and its parents) 0700; raise OSError when it is a symlink, not a
     directory, or another user's; tighten our own to 0700."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # a file or a (dangling) symlink: refused below
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError as exc:

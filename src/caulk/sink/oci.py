@@ -11,12 +11,11 @@ import contextlib
 import hashlib
 import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from caulk.errors import ImageFormatError, OperationalError, UsageError
+from caulk.localfiles import temp_path
 from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, manifest_for, oci_manifest
 from caulk.sink.files import DeterministicTar, atomic_file, copy_stream
 from caulk.source.interface import Descriptor
@@ -77,11 +76,30 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
         raise UsageError(
             "destination directory is not empty and not an OCI layout", where=str(root)
         )
-    target = root
-    if fresh:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        target = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.", suffix=".tmp"))
-        target.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the layout from other users
+    with contextlib.ExitStack() as stack:
+        target = root
+        if fresh:  # built aside, renamed into place; removed if we fail or are killed
+            root.parent.mkdir(parents=True, exist_ok=True)
+            building = stack.enter_context(temp_path(root.parent, root.name, is_dir=True))
+            os.fchmod(building.fd, 0o777 & ~_umask())  # 0700 would hide it from other users
+            target = building.path
+        documents = (config_digest, config, manifest_digest, manifest)
+        _write_layout(draft, documents, target, tag, destination, fresh=fresh, root=root)
+    log.info("wrote %s (%s)", destination, manifest_digest)
+    return WrittenImage(destination, manifest_digest, config_digest, manifest)
+
+
+def _write_layout(
+    draft: ImageDraft,
+    documents: tuple[str, bytes, str, bytes],
+    target: Path,
+    tag: str | None,
+    destination: str,
+    *,
+    fresh: bool,
+    root: Path,
+) -> None:
+    config_digest, config, manifest_digest, manifest = documents
     added: list[Path] = []
     try:
         for i, blob in enumerate(draft.layers):
@@ -112,15 +130,11 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
         if fresh:
             target.rename(root)
     except BaseException:
-        if fresh:
-            shutil.rmtree(target, ignore_errors=True)
-        else:
+        if not fresh:  # a fresh layout's directory goes with its temp_path
             for path in added:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         raise
-    log.info("wrote %s (%s)", destination, manifest_digest)
-    return WrittenImage(destination, manifest_digest, config_digest, manifest)
 
 
 def _have(path: Path, size: int) -> bool:
