@@ -3,12 +3,13 @@ trusted (it decides what a scan reports and whether `--fail-on` passes)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from caulk.errors import DatabaseError
+from caulk.errors import DatabaseError, OperationalError
 from caulk.vulndb.defaults import default_store, load_store
 from caulk.vulndb.store import SourceFile, build_store, open_store
 from tests.conftest import run_caulk_subprocess
@@ -114,3 +115,43 @@ def test_planted_lock_symlink_is_not_followed(tmp_path: Path, fixtures: Path) ->
     with pytest.raises(DatabaseError, match="lock"):
         build_store(path, [SourceFile("osv-pypa", fixtures / "osv-pypa")])
     assert not victim.exists()
+
+
+# --- the feed download cache feeds the (trusted) database: same rule -----------------------------
+
+
+@as_root
+def test_planted_feed_download_is_not_imported(tmp_path: Path, fixtures: Path) -> None:
+    from caulk.vulndb.feeds import Feed
+    from caulk.vulndb.fetch import Fetcher
+    from caulk.vulndb.update import update_database
+
+    root = tmp_path / "feeds"
+    url = "https://feeds.example/osv/PyPI/all.zip"
+    folder = Fetcher(None, root)._dir(url)  # where a download of that URL would be cached
+    folder.mkdir()
+    (folder / "body").write_bytes(b"planted")
+    (folder / "state.json").write_text(
+        json.dumps({"url": url, "complete": True, "sha256": "0" * 64, "fetched_at": "x"})
+    )
+    for path in (folder, folder / "body", folder / "state.json"):
+        os.chown(path, 65534, 65534)
+    assert Fetcher(None, root).cached(Feed(url)) is None
+    with pytest.raises(OperationalError, match="nothing cached"):
+        update_database(tmp_path / "db.sqlite", [Feed(url)], root, offline=True)
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_feed_cache_root_is_private_and_not_a_symlink(tmp_path: Path) -> None:
+    from caulk.vulndb.fetch import Fetcher
+
+    root = tmp_path / "feeds"
+    root.mkdir()
+    root.chmod(0o777)
+    Fetcher(None, root)
+    assert root.stat().st_mode & 0o777 == 0o700
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "link").symlink_to(elsewhere)
+    with pytest.raises(OperationalError, match="symlink"):
+        Fetcher(None, tmp_path / "link")
