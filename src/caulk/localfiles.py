@@ -53,9 +53,16 @@ _swept: set[str] = set()
 _swept_lock = threading.Lock()
 
 
-def private_dir(directory: Path) -> None:
+def private_dir(directory: Path, *, follow_own_symlink: bool = False) -> None:
     """Create `directory` (and its parents) 0700; raise OSError when it is a symlink, not a
-    directory, or another user's; tighten our own to 0700."""
+    directory, or another user's; tighten our own to 0700. With `follow_own_symlink`, a symlink
+    this user (or root) made is followed (a cache root moved to another disk); one another user
+    planted (say in /tmp) is still refused."""
+    if follow_own_symlink and directory.is_symlink():
+        owner = os.lstat(directory).st_uid
+        if owner != os.geteuid() and owner not in _TRUSTED_OWNERS:
+            raise PermissionError(f"{directory} is a symlink of uid {owner}; refusing to follow it")
+        directory = directory.resolve()
     with contextlib.suppress(FileExistsError):  # a file or a (dangling) symlink: refused below
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:

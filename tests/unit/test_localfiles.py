@@ -153,3 +153,25 @@ def test_check_trusted(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(path)
     with pytest.raises(PermissionError):
         check_trusted(tmp_path / "link")  # the file a link leads to is what counts
+
+
+def test_an_own_symlinked_root_may_be_followed_when_asked(tmp_path: Path) -> None:
+    disk = tmp_path / "bigger-disk" / "caulk"
+    disk.mkdir(parents=True)
+    disk.chmod(0o755)
+    (tmp_path / "root").symlink_to(disk)
+    with pytest.raises(NotADirectoryError):
+        private_dir(tmp_path / "root")
+    private_dir(tmp_path / "root", follow_own_symlink=True)
+    assert disk.stat().st_mode & 0o777 == 0o700
+
+
+@as_root
+def test_a_symlink_another_user_planted_is_never_followed(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    link = tmp_path / "shared-cache"
+    link.symlink_to(theirs)
+    os.chown(link, 65534, 65534, follow_symlinks=False)
+    with pytest.raises(PermissionError, match="symlink of uid 65534"):
+        private_dir(link, follow_own_symlink=True)

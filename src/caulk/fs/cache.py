@@ -372,7 +372,7 @@ class LayerCache:
         max_bytes = parse_size(size) if size else DEFAULT_MAX_BYTES
         directory = default_cache_dir()
         try:
-            private_dir(directory.parent)
+            private_dir(directory.parent, follow_own_symlink=True)
             return cls(directory, max_bytes=max_bytes)
         except OSError as exc:
             log.warning("%s: layer cache disabled: %s", directory, exc)

@@ -54,7 +54,7 @@ def default_store() -> SqliteStore:
 def _private_cache_dir() -> Path:
     folder = cache_dir()
     try:
-        private_dir(folder)
+        private_dir(folder, follow_own_symlink=True)
     except OSError as exc:
         raise DatabaseError(f"cache directory unusable: {exc}", where=str(folder)) from None
     return folder
