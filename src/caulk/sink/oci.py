@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -76,30 +77,12 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
         raise UsageError(
             "destination directory is not empty and not an OCI layout", where=str(root)
         )
-    with contextlib.ExitStack() as stack:
-        target = root
-        if fresh:  # built aside, renamed into place; removed if we fail or are killed
-            root.parent.mkdir(parents=True, exist_ok=True)
-            building = stack.enter_context(temp_path(root.parent, root.name, is_dir=True))
-            os.fchmod(building.fd, 0o777 & ~_umask())  # 0700 would hide it from other users
-            target = building.path
-        documents = (config_digest, config, manifest_digest, manifest)
-        _write_layout(draft, documents, target, tag, destination, fresh=fresh, root=root)
-    log.info("wrote %s (%s)", destination, manifest_digest)
-    return WrittenImage(destination, manifest_digest, config_digest, manifest)
-
-
-def _write_layout(
-    draft: ImageDraft,
-    documents: tuple[str, bytes, str, bytes],
-    target: Path,
-    tag: str | None,
-    destination: str,
-    *,
-    fresh: bool,
-    root: Path,
-) -> None:
-    config_digest, config, manifest_digest, manifest = documents
+    stack = contextlib.ExitStack()  # a fresh layout is built in a caulk temp dir (swept if killed)
+    target = root
+    if fresh:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        target = stack.enter_context(temp_path(root.parent, root.name, is_dir=True)).path
+        target.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the layout from other users
     added: list[Path] = []
     try:
         for i, blob in enumerate(draft.layers):
@@ -130,11 +113,17 @@ def _write_layout(
         if fresh:
             target.rename(root)
     except BaseException:
-        if not fresh:  # a fresh layout's directory goes with its temp_path
+        if fresh:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
             for path in added:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         raise
+    finally:
+        stack.close()
+    log.info("wrote %s (%s)", destination, manifest_digest)
+    return WrittenImage(destination, manifest_digest, config_digest, manifest)
 
 
 def _have(path: Path, size: int) -> bool:
