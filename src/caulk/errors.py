@@ -6,8 +6,6 @@ Exit codes (see DESIGN.md): 0 pass, 1 policy gate failed, 2 usage or bad input, 
 
 from __future__ import annotations
 
-from caulk.terminal import printable
-
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_GATE",
@@ -47,9 +45,8 @@ class Error(Exception):
         self.where = where
 
     def __str__(self) -> str:
-        # always one line, and never a control character from others (registry text, file names)
-        text = printable(" ".join(self.message.split()))
-        return f"{printable(self.where)}: {text}" if self.where else text
+        text = " ".join(self.message.split())  # always one line
+        return f"{self.where}: {text}" if self.where else text
 
 
 class UsageError(Error):

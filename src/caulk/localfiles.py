@@ -35,6 +35,7 @@ __all__ = [
     "TEMP_SUFFIX",
     "TempPath",
     "check_trusted",
+    "current_umask",
     "private_dir",
     "sweep_stale",
     "temp_path",
@@ -51,6 +52,13 @@ _TRUSTED_OWNERS = frozenset({0})  # root can change anything anyway
 
 _swept: set[str] = set()
 _swept_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def private_dir(directory: Path, *, follow_own_symlink: bool = False) -> None:

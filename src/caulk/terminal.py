@@ -6,8 +6,8 @@ output, a carriage return or backspace hides what was printed, bidi controls reo
 `printable(text)` escapes them as `\\xNN` / `\\uNNNN`: C0 (U+0000-U+001F, newline and tab
 included unless kept), DEL, C1 (U+0080-U+009F) and the bidi embedding, override and isolate
 controls (U+202A-U+202E, U+2066-U+2069). Every human-readable output goes through it: one-line
-errors and log lines (`caulk.errors`, `caulk.cli.main`), the scan table (`report.table`), the
-lint tty format and the CLI's plain-text listings. Machine formats (JSON, SARIF) escape by
+errors and log lines (`caulk.cli.main`), the scan table (`report.table`), the lint tty format and
+the CLI's plain-text listings. Machine formats (JSON, SARIF) escape by
 their own rules.
 """
 

@@ -9,11 +9,14 @@ import logging
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from unittest.mock import patch
 
+import click
 import pytest
 
 from caulk.check.dockerfile import LintConfig, lint
 from caulk.check.dockerfile.formats import render
+from caulk.cli import main as main_mod
 from caulk.cli.main import _Formatter
 from caulk.errors import RegistryError
 from caulk.report.table import render_table
@@ -51,9 +54,18 @@ def test_printable_keeps_what_is_asked() -> None:
     assert printable("a\nb\x1b", keep="\n") == "a\nb\\x1b"
 
 
-def test_error_messages_escape_text_from_others() -> None:
+def test_error_lines_escape_text_from_others(capsys: pytest.CaptureFixture[str]) -> None:
     err = RegistryError(f"HTTP 403: denied {OSC_TITLE}", where=f"reg/{OSC_TITLE}")
-    assert _clean(str(err)) and str(err).count("\\x1b]0;pwned") == 2
+
+    @click.command()
+    def fail() -> None:
+        raise err
+
+    with pytest.raises(SystemExit) as exit_info, patch.object(main_mod, "cli", fail):
+        main_mod.main([])
+    line = capsys.readouterr().err
+    assert exit_info.value.code == 3
+    assert _clean(line) and line.count("\\x1b]0;pwned") == 2
 
 
 def test_registry_error_text_reaches_stderr_escaped(run_caulk: Callable[..., CaulkRun]) -> None:

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     except Error as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"caulk: {exc}", err=True)
+        click.echo(f"caulk: {printable(str(exc))}", err=True)  # registry text, file names
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(EXIT_OPERATIONAL)

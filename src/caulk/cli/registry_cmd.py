@@ -18,7 +18,6 @@ from caulk.registry.lifecycle import ApplyReport, RepositoryFacts, apply_plan, g
 from caulk.registry.options import new_client
 from caulk.registry.pushlog import PushLog
 from caulk.registry.reference import parse_reference
-from caulk.terminal import printable
 
 __all__ = ["lifecycle", "registry"]
 
@@ -206,6 +205,8 @@ def _row(d: Decision) -> list[str]:
 
 
 def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> str:
+    from caulk.terminal import printable  # tags, notes and reasons hold the registry's text
+
     header = ["ACTION", "DIGEST", "TAGS", "PUSHED (UTC)", "RULE", "REASON"]
     rows = [header, *(_row(d) for d in plan.decisions)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
@@ -241,4 +242,4 @@ def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> st
         if report.failed is not None:
             lines.append(f"FAILED {report.failed[0].digest}: {report.failed[1]}")
             lines.extend(f"left in place {d.digest}" for d in report.remaining)
-    return "\n".join(map(printable, lines)) + "\n"  # tags, notes: the registry's text
+    return "\n".join(map(printable, lines)) + "\n"

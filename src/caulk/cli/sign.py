@@ -116,12 +116,8 @@ ANNOTATION_OPTION = click.option(
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> None:
     """Create an ECDSA P-256 key pair in cosign's format (PREFIX.key encrypted, PREFIX.pub)."""
-    from caulk.signing.keys import (
-        generate_key_pair,
-        key_pair_from_private,
-        load_private_key,
-        write_key_pair,
-    )
+    from caulk.signing.keyfiles import write_key_pair
+    from caulk.signing.keys import generate_key_pair, key_pair_from_private, load_private_key
 
     for path in (Path(f"{output_key_prefix}.key"), Path(f"{output_key_prefix}.pub")):
         if os.path.lexists(path) and not force:  # a dangling symlink counts: never followed

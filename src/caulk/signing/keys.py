@@ -19,11 +19,9 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import nacl.exceptions
@@ -32,8 +30,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from caulk.errors import InputError, OperationalError, UsageError
-from caulk.localfiles import temp_path
+from caulk.errors import InputError
 from caulk.signing.gojson import go_marshal
 from caulk.signing.pem import decode_pem, encode_pem
 
@@ -49,7 +46,6 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "public_pem",
-    "write_key_pair",
 ]
 
 SIGSTORE_PEM = "ENCRYPTED SIGSTORE PRIVATE KEY"
@@ -224,46 +220,3 @@ def generate_key_pair(password: bytes, *, scrypt_n: int = SCRYPT_N_LEGACY) -> Ke
     """cosign `generate-key-pair`: a fresh ECDSA P-256 key."""
     key = ec.generate_private_key(ec.SECP256R1())
     return key_pair_from_private(key, password, scrypt_n=scrypt_n)
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def _publish(data: bytes, path: Path, mode: int, *, force: bool) -> None:
-    """Write `data` to a new private temp file beside `path` (`O_EXCL|O_NOFOLLOW`, 0600), set
-    `mode`, then rename it over `path` (`force`) or hard-link it there (fails if anything, even a
-    dangling symlink, has the name). Never writes through a symlink."""
-    with temp_path(path.parent, path.name) as tmp:
-        with os.fdopen(os.dup(tmp.fd), "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.fchmod(tmp.fd, mode)
-        if force:
-            tmp.path.replace(path)
-        else:
-            os.link(tmp.path, path, follow_symlinks=False)
-
-
-def write_key_pair(pair: KeyPair, prefix: str, *, force: bool = False) -> tuple[Path, Path]:
-    """Write `PREFIX.key` (0600) and `PREFIX.pub`; refuse (UsageError) to replace existing names
-    unless `force`. Returns both paths."""
-    private_path, public_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
-    try:
-        if not force:
-            for path in (private_path, public_path):
-                if os.path.lexists(path):
-                    raise FileExistsError(0, "exists", str(path))
-        _publish(pair.private_pem, private_path, 0o600, force=force)
-        _publish(pair.public_pem, public_path, 0o644 & ~_umask(), force=force)
-    except FileExistsError as exc:
-        where = str(exc.filename2 or exc.filename)  # os.link names the new path second
-        message = "refusing to overwrite an existing key (use --force)"
-        raise UsageError(message, where=where) from None
-    except OSError as exc:
-        where = str(exc.filename or private_path.parent)
-        raise OperationalError(f"cannot write: {exc.strerror}", where=where) from None
-    return private_path, public_path

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from caulk.errors import UsageError
-from caulk.signing.keys import KeyPair, load_private_key, write_key_pair
+from caulk.signing.keyfiles import write_key_pair
+from caulk.signing.keys import KeyPair, load_private_key
 from tests.conftest import CaulkRun
 
 ENV = {"CAULK_PASSWORD": "pw"}
