@@ -11,9 +11,9 @@ from typing import Any
 import click
 import platformdirs
 
+from caulk import terminal
 from caulk.cli.main import cli
 from caulk.errors import OperationalError, UsageError
-from caulk.terminal import printable
 from caulk.vulndb.defaults import default_store
 from caulk.vulndb.feeds import DEFAULT_FEEDS, Feed, load_feeds
 from caulk.vulndb.interface import ImportReport
@@ -45,10 +45,10 @@ def _echo_report(report: ImportReport, quiet: bool) -> None:
         extras.append(f"{report.duplicates} duplicate ids")
     if report.unknown_ecosystems:
         extras.append(f"unknown ecosystems: {', '.join(report.unknown_ecosystems)}")
-    click.echo(printable(f"{line} ({'; '.join(extras)})" if extras else line))
+    click.echo(f"{line} ({'; '.join(extras)})" if extras else line)
     if not quiet:
         for error in report.errors[:5]:
-            click.echo(f"  skipped: {printable(error)}", err=True)
+            click.echo(f"  skipped: {terminal.printable(error)}", err=True)
 
 
 @cli.group("db")
@@ -131,7 +131,7 @@ def update(
         if outcome.error:
             fallback = f"; using the cached copy from {dl.fetched_at}" if dl else ""
             failed = f"failed  {outcome.feed.url}: {outcome.error}{fallback}"
-            click.echo(printable(failed), err=True)
+            click.echo(terminal.printable(failed), err=True)
         elif dl is None:
             click.echo(f"missing {outcome.feed.url}: no cached download", err=True)
         elif not dl.changed:
@@ -207,12 +207,11 @@ def status(ctx: click.Context, fmt: str) -> None:
     click.echo(f"path:       {shown['path']}")
     click.echo(f"built:      {shown['built_at']} ({shown['age']} ago)")
     click.echo(f"advisories: {shown['advisories']} ({shown['withdrawn']} withdrawn)")
-    click.echo(printable(f"ecosystems: {', '.join(shown['ecosystems'])}"))
+    click.echo(terminal.printable(f"ecosystems: {', '.join(shown['ecosystems'])}"))
     click.echo("sources:")
     for s in shown["sources"]:
         skipped = f", {s['skipped']} skipped" if s["skipped"] else ""
         click.echo(
-            f"  {printable(s['location'])}  [{','.join(s['kinds'])}] {s['records']} records"
-            f"{skipped},"
+            f"  {s['location']}  [{','.join(s['kinds'])}] {s['records']} records{skipped},"
             f" imported {s['imported_at']} ({s['age']} ago), sha256 {s['sha256'][:12]}"
         )

@@ -163,8 +163,8 @@ def scan(
         result = scan_image(image, options, progress=progress)
     color = output is None and fmt == "table" and sys.stdout.isatty()
     write_output(render(result, fmt, color=color), output)
-    for notice in result.notices if fmt != "table" or output is not None else ():
-        click.echo(f"caulk: warning: {printable(notice)}", err=True)
+    for notice in map(printable, result.notices if fmt != "table" or output is not None else ()):
+        click.echo(f"caulk: warning: {notice}", err=True)
     verdict = gate(result, Severity.parse(fail_on) if fail_on else None, exit_on_eol=exit_on_eol)
     if not verdict.passed:
         for reason in verdict.reasons:

@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caulk import terminal
 from caulk.model import Finding, Location, ScanResult, Severity
-from caulk.terminal import printable as _p
 
 __all__ = ["render_table"]
+
+_p = terminal.printable
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
