@@ -1,9 +1,7 @@
 """The store a scan uses when the user configured nothing, built from the embedded real data.
 
 `load_store(path)` picks, in order: an explicit path, `$CAULK_DB`, the user's database
-(`~/.cache/caulk/vulndb.sqlite`) when it exists, else `default_store()`. The cache root is made
-private first (`caulk.localfiles.private_dir`) and every database is refused when another local
-user could have written it (`store.check_store_trusted`).
+(`~/.cache/caulk/vulndb.sqlite`) when it exists, else `default_store()`.
 """
 
 from __future__ import annotations
@@ -14,8 +12,6 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from caulk.errors import DatabaseError
-from caulk.localfiles import private_dir
 from caulk.vulndb.paths import cache_dir, default_db_path
 from caulk.vulndb.store import SCHEMA_VERSION, SourceFile, SqliteStore, build_store, open_store
 
@@ -40,7 +36,7 @@ def _digest(sources: list[SourceFile]) -> str:
 def default_store() -> SqliteStore:
     """Open (building it on first use) the database of the embedded advisory subset."""
     sources = embedded_sources()
-    folder = _private_cache_dir()
+    folder = cache_dir()
     path = folder / f"vulndb-embedded-{_digest(sources)}.sqlite"
     if not path.is_file():
         log.info("building the embedded advisory database at %s", path)
@@ -51,21 +47,9 @@ def default_store() -> SqliteStore:
     return open_store(path)
 
 
-def _private_cache_dir() -> Path:
-    folder = cache_dir()
-    try:
-        private_dir(folder, follow_own_symlink=True)
-    except OSError as exc:
-        raise DatabaseError(f"cache directory unusable: {exc}", where=str(folder)) from None
-    return folder
-
-
 def load_store(path: Path | None = None) -> SqliteStore:
     if path is not None:
         return open_store(path)
-    if os.environ.get("CAULK_DB"):
-        return open_store(default_db_path())
-    if default_db_path().is_file():
-        _private_cache_dir()
+    if os.environ.get("CAULK_DB") or default_db_path().is_file():
         return open_store(default_db_path())
     return default_store()

@@ -25,7 +25,7 @@ from typing import Any
 
 from caulk import __version__
 from caulk.errors import AdvisoryFormatError, DatabaseError
-from caulk.localfiles import check_trusted, temp_path
+from caulk.localfiles import check_trusted, temp_path, untrusted_reason
 from caulk.vulndb.codec import decode_advisory, encode_advisory
 from caulk.vulndb.interface import Advisory, Affected, ImportReport
 from caulk.vulndb.names import normalize_name
@@ -214,7 +214,8 @@ def check_store_trusted(path: Path) -> None:
             check_trusted(candidate)
         except PermissionError as exc:
             raise DatabaseError(
-                f"refusing an advisory database another local user could have written: {exc}",
+                f"refusing an advisory database another local user could have written: {exc}"
+                " (make it and its directory yours and not writable by others to trust it)",
                 where=str(path),
             ) from None
 
@@ -247,8 +248,14 @@ def open_store(path: Path) -> SqliteStore:
 # -- writing ------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _writer_lock(path: Path) -> Iterator[None]:
-    """One writer at a time per database (readers never wait: they read whole files)."""
+    """One writer at a time per database (readers never wait: they read whole files). Never in
+    a directory another local user could write (they could swap the database after us)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if (reason := untrusted_reason(path.parent.stat())) is not None:
+        raise DatabaseError(
+            f"refusing to build an advisory database in {path.parent}: it {reason}",
+            where=str(path),
+        )
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC  # never a planted symlink
     try:
         fd = os.open(f"{path}.lock", flags, 0o644)

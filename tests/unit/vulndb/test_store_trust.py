@@ -95,7 +95,7 @@ def test_cache_root_of_another_user_is_refused_for_the_embedded_database(
     assert list(shared.iterdir()) == []  # nothing built in another user's directory
 
 
-def test_our_loose_cache_root_is_tightened_and_used(
+def test_database_in_our_loose_cache_root_is_refused_until_tightened(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "mine"
@@ -103,8 +103,21 @@ def test_our_loose_cache_root_is_tightened_and_used(
     root.chmod(0o777)
     (root / "vulndb.sqlite").write_bytes(db.read_bytes())
     monkeypatch.setenv("CAULK_CACHE_DIR", str(root))
+    with pytest.raises(DatabaseError, match="writable by other users"):
+        load_store()
+    root.chmod(0o755)
     load_store().close()
-    assert root.stat().st_mode & 0o777 == 0o700
+
+
+def test_no_database_is_built_in_a_directory_others_can_write(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(DatabaseError, match="refusing to build"):
+        build_store(shared / "vulndb.sqlite", [SourceFile("osv-pypa", fixtures / "osv-pypa")])
+    assert list(shared.iterdir()) == []
 
 
 def test_planted_lock_symlink_is_not_followed(tmp_path: Path, fixtures: Path) -> None:
