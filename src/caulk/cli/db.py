@@ -11,6 +11,7 @@ from typing import Any
 import click
 import platformdirs
 
+from caulk import terminal
 from caulk.cli.main import cli
 from caulk.errors import OperationalError, UsageError
 from caulk.vulndb.defaults import default_store
@@ -38,8 +39,6 @@ def _age(stamp: str, now: datetime) -> str:
 
 
 def _echo_report(report: ImportReport, quiet: bool) -> None:
-    from caulk.terminal import printable  # advisory files' text, escaped for the terminal
-
     line = f"imported {report.imported} records from {report.source}"
     extras = [f"{report.skipped} skipped"] if report.skipped else []
     if report.duplicates:
@@ -49,7 +48,7 @@ def _echo_report(report: ImportReport, quiet: bool) -> None:
     click.echo(f"{line} ({'; '.join(extras)})" if extras else line)
     if not quiet:
         for error in report.errors[:5]:
-            click.echo(f"  skipped: {printable(error)}", err=True)
+            click.echo(f"  skipped: {terminal.printable(error)}", err=True)
 
 
 @cli.group("db")
@@ -119,7 +118,6 @@ def update(
     ctx: click.Context, offline: bool, feeds_file: Path | None, feed_urls: tuple[str, ...]
 ) -> None:
     """Fetch the public advisory feeds (resumable, verified) and re-import the changed ones."""
-    from caulk.terminal import printable
     from caulk.vulndb.update import update_database  # httpx: only when a command needs it
 
     feeds = _feeds(feeds_file, feed_urls)
@@ -133,7 +131,7 @@ def update(
         if outcome.error:
             fallback = f"; using the cached copy from {dl.fetched_at}" if dl else ""
             failed = f"failed  {outcome.feed.url}: {outcome.error}{fallback}"
-            click.echo(printable(failed), err=True)
+            click.echo(terminal.printable(failed), err=True)
         elif dl is None:
             click.echo(f"missing {outcome.feed.url}: no cached download", err=True)
         elif not dl.changed:
@@ -185,8 +183,6 @@ def _describe(store: SqliteStore, now: datetime) -> dict[str, Any]:
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
     """Show the database: path, sources, record counts, age."""
-    from caulk.terminal import printable
-
     path: Path = ctx.obj["db_path"]
     now = datetime.now(UTC)
     explicit = ctx.parent is not None and ctx.parent.params.get("db_path") is not None
@@ -211,7 +207,7 @@ def status(ctx: click.Context, fmt: str) -> None:
     click.echo(f"path:       {shown['path']}")
     click.echo(f"built:      {shown['built_at']} ({shown['age']} ago)")
     click.echo(f"advisories: {shown['advisories']} ({shown['withdrawn']} withdrawn)")
-    click.echo(printable(f"ecosystems: {', '.join(shown['ecosystems'])}"))
+    click.echo(terminal.printable(f"ecosystems: {', '.join(shown['ecosystems'])}"))
     click.echo("sources:")
     for s in shown["sources"]:
         skipped = f", {s['skipped']} skipped" if s["skipped"] else ""
