@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from caulk import terminal
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import DatabaseError, OperationalError, UsageError
@@ -51,7 +52,7 @@ def _echo_report(report: ImportReport, quiet: bool, previous: SourceInfo | None 
     click.echo(line)
     if not quiet:
         for error in report.errors[:5]:
-            click.echo(f"  skipped: {error}", err=True)
+            click.echo(f"  skipped: {terminal.printable(error)}", err=True)
 
 
 @cli.group("db")
@@ -205,7 +206,8 @@ def update(
         dl = outcome.download
         if outcome.error:
             fallback = f"; using the cached copy from {dl.fetched_at}" if dl else ""
-            click.echo(f"failed  {outcome.feed.url}: {outcome.error}{fallback}", err=True)
+            failed = f"failed  {outcome.feed.url}: {outcome.error}{fallback}"
+            click.echo(terminal.printable(failed), err=True)
         elif dl is None:
             click.echo(f"missing {outcome.feed.url}: no cached download", err=True)
         elif not dl.changed:
@@ -338,7 +340,7 @@ def status(ctx: click.Context, fmt: str) -> None:
     click.echo(f"path:       {shown['path']}")
     click.echo(f"built:      {shown['built_at']} ({shown['age']} ago)")
     click.echo(f"advisories: {shown['advisories']} ({shown['withdrawn']} withdrawn)")
-    click.echo(f"ecosystems: {', '.join(shown['ecosystems'])}")
+    click.echo(terminal.printable(f"ecosystems: {', '.join(shown['ecosystems'])}"))
     click.echo("sources:")
     for s in shown["sources"]:
         skipped = f", {s['skipped']} skipped" if s["skipped"] else ""

@@ -10,6 +10,7 @@ from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import UsageError
 from caulk.source.interface import Platform
+from caulk.terminal import printable
 
 __all__ = ["defang_command"]
 
@@ -94,13 +95,15 @@ def defang_command(
         click.echo(written.manifest_digest)
         return
     for item in plan.cleared:
-        click.echo(f"cleared  {item.mode_before:04o} -> {item.mode_after:04o}  {item.path}")
+        click.echo(
+            f"cleared  {item.mode_before:04o} -> {item.mode_after:04o}  {printable(item.path)}"
+        )
     for removal in plan.removed:
         also = f" (also {', '.join(removal.names)})" if removal.names else ""
-        click.echo(f"removed  {removal.reason:<16} {removal.path}{also}")
+        click.echo(printable(f"removed  {removal.reason:<16} {removal.path}{also}"))
     if plan.user is not None:
         created = f" (added user {plan.created_user})" if plan.created_user else ""
-        click.echo(f"user     {plan.user}{created}")
+        click.echo(printable(f"user     {plan.user}{created}"))
     click.echo(
         f"wrote {written.destination}: {len(plan.cleared)} setuid/setgid cleared, "
         f"{len(plan.removed)} removed{', squashed' if squash else ''}; "

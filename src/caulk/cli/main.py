@@ -17,6 +17,7 @@ import click
 
 from caulk import __version__
 from caulk.errors import EXIT_BAD_INPUT, EXIT_OPERATIONAL, Error
+from caulk.terminal import printable
 
 __all__ = ["cli", "main"]
 
@@ -48,7 +49,10 @@ class _Formatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         where = f"{record.name}: " if self._debug else ""
-        return f"caulk: {record.levelname.lower()}: {where}{super().format(record)}"
+        line = f"caulk: {record.levelname.lower()}: {where}{printable(record.getMessage())}"
+        if record.exc_info:  # --debug tracebacks keep their line breaks
+            line += "\n" + printable(self.formatException(record.exc_info), keep="\n")
+        return line
 
 
 class LazyGroup(click.Group):
@@ -91,19 +95,19 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("caulk: aborted", err=True)
         sys.exit(EXIT_OPERATIONAL)
     except click.ClickException as exc:
-        click.echo(f"caulk: {exc.format_message()}", err=True)
+        click.echo(f"caulk: {printable(exc.format_message())}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except Error as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"caulk: {exc}", err=True)
+        click.echo(f"caulk: {printable(str(exc))}", err=True)  # registry text, file names
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(EXIT_OPERATIONAL)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3
         if debug:
             traceback.print_exc()
-        click.echo(f"caulk: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"caulk: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True)
         sys.exit(EXIT_OPERATIONAL)
     sys.exit(code if isinstance(code, int) else 0)
 

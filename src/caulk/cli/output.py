@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from caulk.errors import OperationalError
+from caulk.localfiles import temp_path
 
 __all__ = ["progress_bar", "write_output"]
 
@@ -32,16 +32,12 @@ def write_output(data: bytes, path: Path | None) -> None:
         return
     directory = path.parent if str(path.parent) else Path()
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        with temp_path(directory, path.name) as tmp:  # a killed run's is swept by the next
+            with os.fdopen(os.dup(tmp.fd), "wb") as fh:
+                fh.write(data)
+            os.fchmod(tmp.fd, 0o666 & ~_umask())  # a report file is not private
+            tmp.path.replace(path)
     except OSError as exc:
-        raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o666 & ~_umask())  # mkstemp's 0600 is not what a report file should be
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
 
 

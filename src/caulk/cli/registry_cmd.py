@@ -227,6 +227,8 @@ def _row(d: Decision) -> list[str]:
 
 
 def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> str:
+    from caulk.terminal import printable  # tags, notes and reasons hold the registry's text
+
     header = ["ACTION", "DIGEST", "TAGS", "PUSHED (UTC)", "RULE", "REASON"]
     rows = [header, *(_row(d) for d in plan.decisions)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
@@ -262,4 +264,4 @@ def _table(facts: RepositoryFacts, plan: Plan, report: ApplyReport | None) -> st
         if report.failed is not None:
             lines.append(f"FAILED {report.failed[0].digest}: {report.failed[1]}")
             lines.extend(f"left in place {d.digest}" for d in report.remaining)
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"

@@ -20,6 +20,7 @@ from caulk.policy.freshness import parse_max_age
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
+from caulk.terminal import printable
 
 if TYPE_CHECKING:
     from caulk.match.vex import VexStatement
@@ -227,7 +228,7 @@ def scan(
         result = scan_image(image, options, progress=progress)
     color = output is None and fmt == "table" and sys.stdout.isatty()
     write_output(render(result, fmt, color=color), output)
-    for notice in result.notices if fmt != "table" or output is not None else ():
+    for notice in map(printable, result.notices if fmt != "table" or output is not None else ()):
         click.echo(f"caulk: warning: {notice}", err=True)
     verdict = gate(
         result,
@@ -240,5 +241,5 @@ def scan(
     )
     if not verdict.passed:
         for reason in verdict.reasons:
-            click.echo(f"caulk: gate failed: {reason}", err=True)
+            click.echo(f"caulk: gate failed: {printable(reason)}", err=True)
         ctx.exit(EXIT_GATE)

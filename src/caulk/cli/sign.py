@@ -116,12 +116,11 @@ ANNOTATION_OPTION = click.option(
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> None:
     """Create an ECDSA P-256 key pair in cosign's format (PREFIX.key encrypted, PREFIX.pub)."""
+    from caulk.signing.keyfiles import write_key_pair
     from caulk.signing.keys import generate_key_pair, key_pair_from_private, load_private_key
 
-    private_path = Path(f"{output_key_prefix}.key")
-    public_path = Path(f"{output_key_prefix}.pub")
-    for path in (private_path, public_path):
-        if path.exists() and not force:
+    for path in (Path(f"{output_key_prefix}.key"), Path(f"{output_key_prefix}.pub")):
+        if os.path.lexists(path) and not force:  # a dangling symlink counts: never followed
             raise UsageError("refusing to overwrite an existing key (use --force)", where=str(path))
     if import_path is not None:
         key = load_private_key(
@@ -132,13 +131,7 @@ def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> Non
         pair = key_pair_from_private(key, read_password(confirm=True))
     else:
         pair = generate_key_pair(read_password(confirm=True))
-    try:
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pair.private_pem)
-        public_path.write_bytes(pair.public_pem)
-    except OSError as exc:
-        raise OperationalError(f"cannot write: {exc.strerror}", where=str(exc.filename)) from None
+    private_path, public_path = write_key_pair(pair, output_key_prefix, force=force)
     click.echo(f"Private key written to {private_path}", err=True)
     click.echo(f"Public key written to {public_path}", err=True)
 

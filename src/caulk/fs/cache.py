@@ -20,8 +20,14 @@ Why a directory of files, JSON and no pickle: docs/adr/0004-layer-cache.md. In s
 - Concurrency: writes go to a temp file and `os.replace` into place (readers see the old entry
   or the new one, never a partial one); a hit touches the entry's mtime (LRU clock); eviction
   deletes the oldest entries when the directory exceeds `max_bytes`, tolerating races.
-- The directory must be private (0700, owned by the user): anyone who can write it decides scan
-  results.
+- Cost: the directory is listed once, at a process's first write; later writes add their size to
+  that count and list it again only when the count passes `max_bytes` (eviction then frees down
+  to `LOW_WATER`), so n writes cost O(n), not O(n²). Other processes' writes are seen at the next
+  listing: with k concurrent writers the directory may exceed the bound by what the others wrote
+  since, until a writer lists it again.
+- The cache root and `layers/` must be private (0700, owned by the user, not symlinks), and every
+  entry read must be this user's and not writable by others (`caulk.localfiles`): anyone who can
+  write them decides scan results.
 
 `CAULK_CACHE_DIR` moves the cache root (entries in `<root>/layers`), `CAULK_LAYER_CACHE_SIZE` sets
 the bound (bytes, or with a K/M/G suffix; default 2 GiB).
@@ -56,6 +62,7 @@ import platformdirs
 
 from caulk.errors import UsageError
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex
+from caulk.localfiles import private_dir, untrusted_reason
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -354,7 +361,8 @@ class LayerCache:
         self.max_bytes = max_bytes
         self.stats = CacheStats()
         self._lock = threading.Lock()
-        _prepare_private_dir(directory)
+        self._usage: int | None = None  # bytes in the directory as last listed, plus our writes
+        private_dir(directory)
 
     @classmethod
     def open_default(cls) -> LayerCache | None:
@@ -364,6 +372,7 @@ class LayerCache:
         max_bytes = parse_size(size) if size else DEFAULT_MAX_BYTES
         directory = default_cache_dir()
         try:
+            private_dir(directory.parent, follow_own_symlink=True)
             return cls(directory, max_bytes=max_bytes)
         except OSError as exc:
             log.warning("%s: layer cache disabled: %s", directory, exc)
@@ -383,7 +392,7 @@ class LayerCache:
     def get(self, key: CacheKey) -> LayerIndex | None:
         path = self.path_of(key)
         try:
-            blob = path.read_bytes()
+            blob = _read_own(path)
         except FileNotFoundError:
             self._count("misses")
             return None
@@ -431,7 +440,12 @@ class LayerCache:
             log.warning("%s: layer cache not written (%s)", self.directory, exc)
             return False
         self._count("writes")
-        self.evict()
+        with self._lock:
+            # a replaced entry is counted twice: the count errs high, which only lists sooner
+            self._usage = None if self._usage is None else self._usage + len(blob)
+            usage = self._usage
+        if usage is None or usage > self.max_bytes:
+            self.evict()
         return True
 
     # Derived values: results computed from whole images' verified layers (the dive-port
@@ -454,7 +468,7 @@ class LayerCache:
         doc = self._derived_doc(name, layers)
         path = self._derived_path(doc)
         try:
-            blob = path.read_bytes()
+            blob = _read_own(path)
             payload = _checked_payload(blob)
             stored = json.loads(zlib.decompress(payload))
             if stored["key"] != doc:
@@ -507,15 +521,18 @@ class LayerCache:
             elif item.name.endswith(SUFFIX) and stat.S_ISREG(st.st_mode):
                 found.append((st.st_mtime_ns, st.st_size, item.path))
                 total += st.st_size
-        if total <= self.max_bytes:
-            return 0
         deleted = 0
-        for _mtime, size, path in sorted(found):
-            if total <= self.max_bytes * LOW_WATER:
-                break
-            if _unlink(path):
-                deleted += 1
-            total -= size
+        if total > self.max_bytes:
+            for _mtime, size, path in sorted(found):
+                if total <= self.max_bytes * LOW_WATER:
+                    break
+                if _unlink(path):
+                    deleted += 1
+                total -= size
+        with self._lock:
+            self._usage = total
+        if not deleted:
+            return 0
         self._count("evicted", deleted)
         log.debug("layer cache: evicted %d entries, %d bytes remain", deleted, total)
         return deleted
@@ -539,13 +556,16 @@ def _unlink(path: str) -> bool:
     return True
 
 
-def _prepare_private_dir(directory: Path) -> None:
-    """Create `directory` 0700; refuse (OSError) one another user owns; tighten our own."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = directory.stat()
-    if not stat.S_ISDIR(st.st_mode):
-        raise NotADirectoryError(f"{directory} is not a directory")
-    if st.st_uid != os.geteuid():
-        raise PermissionError(f"{directory} belongs to uid {st.st_uid}, not to this user")
-    if st.st_mode & 0o077:
-        directory.chmod(0o700)
+def _read_own(path: Path) -> bytes:
+    """The bytes of entry `path`, which must be a regular file this user owns and others cannot
+    write (PermissionError otherwise: a planted entry is a miss, never a result)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        mine = st.st_uid == os.geteuid()
+        reason = untrusted_reason(st) if mine else f"belongs to uid {st.st_uid}"
+        if reason is None and not stat.S_ISREG(st.st_mode):
+            reason = "is not a regular file"
+        if reason is not None:
+            raise PermissionError(f"entry {reason}")
+        return handle.read()

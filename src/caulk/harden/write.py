@@ -20,6 +20,7 @@ from caulk.harden.content import Staging
 from caulk.harden.layer import write_layer
 from caulk.harden.paths import real_path
 from caulk.harden.plan import DefangPlan
+from caulk.localfiles import temp_path
 from caulk.source.interface import Descriptor, Image
 
 if TYPE_CHECKING:
@@ -79,10 +80,9 @@ def write_defanged(
     from caulk.sink import ImageDraft, LayerBlob, write_image
 
     origins = {m.origin for m in plan.members if m.origin is not None}
-    with tempfile.TemporaryDirectory(
-        prefix=".caulk-defang-", dir=_scratch_parent(destination)
-    ) as tmp:
-        scratch = Path(tmp)
+    scratch_parent = _scratch_parent(destination) or Path(tempfile.gettempdir())
+    with temp_path(scratch_parent, "defang", is_dir=True) as claimed:  # a killed run's: swept
+        scratch = claimed.path
         layer_path = scratch / "layer.tar.gz"
         with open(scratch / "staging", "w+b") as staging_file:
             staging = Staging(staging_file)

@@ -1,4 +1,7 @@
-"""Human report: findings grouped by rule, severity-coloured, one summary line at the end."""
+"""Human report: findings grouped by rule, severity-coloured, one summary line at the end.
+
+Every string that comes from the image, the registry or the advisory data goes through
+`caulk.terminal.printable` (`_p`): its control characters are shown escaped, never sent raw."""
 
 from __future__ import annotations
 
@@ -10,11 +13,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caulk import terminal
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, Location, ScanResult, Severity
 from caulk.report.coverage import unchecked_groups
 
 __all__ = ["render_table"]
+
+_p = terminal.printable
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -39,7 +45,7 @@ def _where(loc: Location) -> str:
         parts.append(loc.field)
     if loc.layer is not None:
         parts.append(f"layer {loc.layer}")
-    return " · ".join(parts) or "image"
+    return _p(" · ".join(parts)) or "image"
 
 
 def _append_counts(text: Text, severities: list[Severity], unknown: str = "UNKNOWN") -> None:
@@ -56,7 +62,7 @@ def _append_counts(text: Text, severities: list[Severity], unknown: str = "UNKNO
 
 
 def _summary(result: ScanResult) -> Text:
-    text = Text(f"{result.target.reference}: ")
+    text = Text(f"{_p(result.target.reference)}: ")
     total = len(result.findings)
     text.append(f"{total} finding{'s' if total != 1 else ''}")
     _append_counts(text, [f.severity for f in result.findings])
@@ -102,7 +108,7 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
         return
     console.print()
     distro = result.distro
-    where = f" on {distro.pretty_name or distro.id + ' ' + distro.version_id}" if distro else ""
+    where = f" on {_p(distro.pretty_name or distro.id + ' ' + distro.version_id)}" if distro else ""
     console.print(
         Text.assemble(
             ("Vulnerabilities", "bold"),
@@ -123,13 +129,13 @@ def _vulnerability_table(console: Console, result: ScanResult) -> None:
             package += f" ({v.source_package})"
         table.add_row(
             Text(v.severity.name, style=_STYLE[v.severity]),
-            _rated_by(v),
-            _exploit(v),
-            v.id,
-            package,
-            v.package_version,
-            fixed,
-            (v.title[:35] + "…") if len(v.title) > 36 else v.title,
+            _p(_rated_by(v)),
+            _exploit(v),  # built from numbers and fixed labels
+            _p(v.id),
+            _p(package),
+            _p(v.package_version),
+            _p(fixed),
+            _p((v.title[:35] + "…") if len(v.title) > 36 else v.title),
         )
     console.print(table)
 
@@ -169,8 +175,8 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
     console.print(
         Text.assemble(
             ("Image ", "bold"),
-            (t.reference, "bold"),
-            f"  {t.digest}  {t.os}/{t.architecture}  {t.layer_count} layers",
+            (_p(t.reference), "bold"),
+            _p(f"  {t.digest}  {t.os}/{t.architecture}  {t.layer_count} layers"),
         )
     )
     findings = sorted(result.findings, key=_group_key)
@@ -181,24 +187,24 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
         console.print(
             Text.assemble(
                 (f"{first.severity.name:<8}", _STYLE[first.severity]),
-                f" {rule_id}  {first.title} ({len(group)})",
+                _p(f" {rule_id}  {first.title} ({len(group)})"),
             )
         )
         table = Table(show_header=False, box=None, pad_edge=True, padding=(0, 1, 0, 2))
         table.add_column("where", overflow="fold", max_width=60)
         table.add_column("message", overflow="fold")
         for f in group:
-            table.add_row(_where(f.location), f.message)
+            table.add_row(_where(f.location), _p(f.message))
         console.print(table)
         if first.remediation:
-            console.print(Text(f"  fix: {first.remediation}", style="dim"))
+            console.print(Text(f"  fix: {_p(first.remediation)}", style="dim"))
     _vulnerability_table(console, result)
     _coverage(console, result)
     if result.unknowns:
         console.print()
         console.print(Text("Not understood", style="bold magenta"))
         for u in result.unknowns:
-            console.print(f"  {_where(u.location)}: {u.reason}")
+            console.print(Text(f"  {_where(u.location)}: {_p(u.reason)}"))
     eff = result.efficiency
     if eff is not None and dataclasses.is_dataclass(eff):
         values = dataclasses.asdict(eff)  # type: ignore[arg-type]
@@ -209,7 +215,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
                 f"wasted {values['wasted_bytes']:,} bytes"
             )
     for notice in result.notices:
-        console.print(Text(f"warning: {notice}", style="bold yellow"))
+        console.print(Text(f"warning: {_p(notice)}", style="bold yellow"))
     console.print()
     console.print(_summary(result), soft_wrap=True)  # one line, however long: scripts grep it
     # paths not in UTF-8 hold surrogates (surrogateescape): show them as \udcXX, never crash

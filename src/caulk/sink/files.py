@@ -1,7 +1,9 @@
 """Atomic files and deterministic tars for the sink.
 
 `atomic_file(path)` yields a temporary file in the destination's directory, renamed over `path`
-only when the block succeeds (removed otherwise). `DeterministicTar` writes members with fixed
+only when the block succeeds (removed otherwise). It is a `caulk.localfiles.temp_path`: one a
+killed run leaves behind is recognised and removed by the next run writing to that directory.
+`DeterministicTar` writes members with fixed
 headers (mtime 0, uid/gid 0, no user names, GNU format so every header is one 512-byte block) and
 can stream a member whose size is only known at the end (it patches the header afterwards)."""
 
@@ -10,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tarfile
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from caulk.errors import OperationalError
+from caulk.localfiles import temp_path
 
 __all__ = ["DeterministicTar", "atomic_file", "copy_stream"]
 
@@ -25,20 +27,16 @@ _CHUNK = 1 << 20
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
     parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w+b") as handle:
+    with contextlib.ExitStack() as stack:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            tmp = stack.enter_context(temp_path(parent, path.name))
+        except OSError as exc:
+            raise OperationalError(f"cannot write: {exc.strerror}", where=str(path)) from None
+        with os.fdopen(os.dup(tmp.fd), "w+b") as handle:
             yield handle
-        tmp.chmod(0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        os.fchmod(tmp.fd, 0o644)
+        tmp.path.replace(path)
 
 
 def copy_stream(src: BinaryIO, dst: BinaryIO) -> int:

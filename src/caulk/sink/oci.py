@@ -12,12 +12,12 @@ import hashlib
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from caulk import safeload
 from caulk.errors import ImageFormatError, OperationalError, UsageError
+from caulk.localfiles import temp_path
 from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, manifest_for, oci_manifest
 from caulk.sink.files import DeterministicTar, atomic_file, copy_stream
 from caulk.source.interface import Descriptor
@@ -78,10 +78,11 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
         raise UsageError(
             "destination directory is not empty and not an OCI layout", where=str(root)
         )
+    stack = contextlib.ExitStack()  # a fresh layout is built in a caulk temp dir (swept if killed)
     target = root
     if fresh:
         root.parent.mkdir(parents=True, exist_ok=True)
-        target = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.", suffix=".tmp"))
+        target = stack.enter_context(temp_path(root.parent, root.name, is_dir=True)).path
         target.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the layout from other users
     entries = _existing_entries(target)
     added: list[Path] = []
@@ -120,6 +121,8 @@ def write_oci_dir(draft: ImageDraft, root: Path, tag: str | None, destination: s
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         raise
+    finally:
+        stack.close()
     log.info("wrote %s (%s)", destination, manifest_digest)
     return WrittenImage(destination, manifest_digest, config_digest, manifest)
 

@@ -84,7 +84,12 @@ def parse_advisory_list(text: str, where: str, tally: Tally) -> Iterator[Advisor
         if header := _HEADER.match(line):
             if (adv := finish()) is not None:
                 yield adv
-            day = datetime.strptime(header.group(1), "%d %b %Y").date().isoformat()
+            try:
+                day = datetime.strptime(header.group(1), "%d %b %Y").date().isoformat()
+            except ValueError:  # "[0 Feb 2023]": skip this advisory, not the whole list
+                tally.skip(f"{where}:{number}", f"bad date {header.group(1)[:20]!r}")
+                current = None
+                continue
             current = {
                 "id": header.group(2),
                 "summary": header.group(3),

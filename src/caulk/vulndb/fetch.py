@@ -5,7 +5,9 @@
 - verified: size against Content-Length/Content-Range; sha256 when pinned or published in a
   sidecar; MD5 from Google Cloud Storage's `x-goog-hash` header.
 
-Layout: `<root>/<sha256(url)[:20]>/{body, body.part, state.json}`.
+Layout: `<root>/<sha256(url)[:20]>/{body, body.part, state.json}`. The root is private (0700,
+this user's, not a symlink), and a feed folder or file another local user could have written is
+never used: a planted body would otherwise be imported into the user's own, trusted database.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +28,7 @@ import httpx
 
 from caulk import __version__
 from caulk.errors import OperationalError, VerificationError
+from caulk.localfiles import private_dir, untrusted_reason
 from caulk.vulndb.feeds import Feed
 
 __all__ = ["Download", "Fetcher", "make_client"]
@@ -77,9 +82,30 @@ class Fetcher:
     def __init__(self, client: httpx.Client | None, root: Path) -> None:
         self._client = client  # None: offline, only cached copies
         self._root = root
+        try:
+            private_dir(root)
+        except OSError as exc:
+            raise OperationalError(f"feed cache unusable: {exc}", where=str(root)) from None
 
     def _dir(self, url: str) -> Path:
         return self._root / hashlib.sha256(url.encode()).hexdigest()[:20]
+
+    def _check_folder(self, url: str) -> None:
+        """OperationalError when the folder of `url`, or a file in it, is a symlink or could
+        have been written by another local user."""
+        folder = self._dir(url)
+        for path in (folder, *(folder / n for n in ("state.json", "body", "body.part"))):
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            reason = "is a symlink" if stat.S_ISLNK(st.st_mode) else untrusted_reason(st)
+            if reason is not None:
+                raise OperationalError(
+                    f"refusing a cached feed file another local user could have written: "
+                    f"{path} {reason}",
+                    where=url,
+                )
 
     def _state(self, url: str) -> dict[str, Any]:
         try:
@@ -96,6 +122,11 @@ class Fetcher:
 
     def cached(self, feed: Feed) -> Download | None:
         """The last complete download of `feed`, without touching the network."""
+        try:
+            self._check_folder(feed.url)
+        except OperationalError as exc:
+            log.warning("%s", exc)
+            return None
         state = self._state(feed.url)
         body = self._dir(feed.url) / "body"
         if not state.get("complete") or not body.is_file():
@@ -113,6 +144,7 @@ class Fetcher:
     def fetch(self, feed: Feed) -> Download:
         if self._client is None:
             raise OperationalError("offline: not downloading", where=feed.url)
+        self._check_folder(feed.url)
         self._dir(feed.url).mkdir(parents=True, exist_ok=True)
         expected_sha = feed.sha256 or self._sidecar(feed)
         try:

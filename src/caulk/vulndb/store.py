@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 
 from caulk import __version__
 from caulk.errors import AdvisoryFormatError, DatabaseError
+from caulk.localfiles import check_trusted, temp_path, untrusted_reason
 from caulk.vulndb.codec import decode_advisory, encode_advisory
 from caulk.vulndb.dates import format_utc, parse_utc, record_date
 from caulk.vulndb.ecosystems import canonical_ecosystem
@@ -277,11 +277,32 @@ class SqliteStore:
             self._conn.close()
 
 
+_SIDE_FILES = ("-journal", "-wal", "-shm")  # SQLite reads these beside the database when present
+
+
+def check_store_trusted(path: Path) -> None:
+    """Raise `DatabaseError` when another local user could have written the database at `path`
+    (or its directory, or a journal beside it): whoever writes it decides what a scan reports."""
+    for candidate in (path, *(Path(f"{path}{side}") for side in _SIDE_FILES)):
+        if candidate is not path and not candidate.exists():
+            continue
+        try:
+            check_trusted(candidate)
+        except PermissionError as exc:
+            raise DatabaseError(
+                f"refusing an advisory database another local user could have written: {exc}"
+                " (make it and its directory yours and not writable by others to trust it)",
+                where=str(path),
+            ) from None
+
+
 def open_store(path: Path) -> SqliteStore:
-    """Open a database read-only. Missing, corrupt or foreign files raise `DatabaseError`."""
+    """Open a database read-only. Missing, corrupt, foreign or untrusted files raise
+    `DatabaseError`."""
     hint = "run `caulk db import PATH…` or `caulk db update`"
     if not path.is_file():
         raise DatabaseError(f"no advisory database here; {hint}", where=str(path))
+    check_store_trusted(path)
     try:
         conn = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
@@ -307,9 +328,20 @@ def _opt_tuple(value: object) -> tuple[str, ...] | None:
 # -- writing ------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _writer_lock(path: Path) -> Iterator[None]:
-    """One writer at a time per database (readers never wait: they read whole files)."""
+    """One writer at a time per database (readers never wait: they read whole files). Never in
+    a directory another local user could write (they could swap the database after us)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.lock", "a+b") as lock:
+    if (reason := untrusted_reason(path.parent.stat())) is not None:
+        raise DatabaseError(
+            f"refusing to build an advisory database in {path.parent}: it {reason}",
+            where=str(path),
+        )
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC  # never a planted symlink
+    try:
+        fd = os.open(f"{path}.lock", flags, 0o644)
+    except OSError as exc:
+        raise DatabaseError(f"cannot lock: {exc.strerror}", where=f"{path}.lock") from None
+    with os.fdopen(fd, "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -424,10 +456,8 @@ def build_store(
     rows). Readers of the old file keep reading it until they reopen. Raises `AdvisoryFormatError`
     for an unreadable source (leaving `path` untouched), `DatabaseError` for disk/SQLite failures.
     """
-    with _writer_lock(path):
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
+    with _writer_lock(path), temp_path(path.parent, path.name) as claimed:
+        tmp = claimed.path
         try:
             reports = _build(tmp, path, sources, append, now)
             for report in reports:
@@ -438,7 +468,7 @@ def build_store(
                         "the database was left as it was",
                         where=report.source,
                     )
-            tmp.chmod(0o644)  # mkstemp made it private; the database is for every local reader
+            tmp.chmod(0o644)  # created private; the database is for every local reader
             tmp.replace(path)
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:

@@ -592,3 +592,103 @@ def test_efficiency_is_cached_per_image_and_checked(
         entry.write_bytes(blob[:-5] + bytes(5))
     again = scan_image(f"oci:{demo}:latest", ScanOptions(vulnerabilities=False, cache=cache))
     assert again.efficiency == cold.efficiency and len(calls) == 2
+
+
+# --- hostile local users and big caches (issue 9, items 14, 15, 23) -------------------------------
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every directory listing (`os.scandir`) made, by path."""
+    calls: list[str] = []
+    real = os.scandir
+
+    def counting(path: Any = ".") -> Any:
+        calls.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(cache_mod.os, "scandir", counting)
+    return calls
+
+
+def test_writes_do_not_list_the_directory_each_time(tmp_path: Path, listings: list[str]) -> None:
+    cache = LayerCache(tmp_path / "c", max_bytes=1 << 30)
+    for n in range(300):
+        assert cache.put_derived("n", [(f"sha256:{n}", "b")], n)
+    assert len(listings) == 1  # the first write learns the size; the others add to it
+    assert len(list(cache.directory.glob("*.lc"))) == 300
+
+
+def test_bounded_writes_list_once_per_eviction_round(tmp_path: Path, listings: list[str]) -> None:
+    cache = LayerCache(tmp_path / "c", max_bytes=30_000)
+    for n in range(600):
+        cache.put_derived("n", [(f"sha256:{n}", "b")], "x" * 100)
+    size = sum(p.stat().st_size for p in cache.directory.glob("*.lc"))
+    entry = max(p.stat().st_size for p in cache.directory.glob("*.lc"))
+    assert size <= 30_000
+    # eviction frees a fifth of the bound: one listing per ~6,000 bytes written, not per write
+    assert len(listings) <= 600 * entry // 6_000 + 2, (len(listings), entry)
+    assert cache.stats.evicted > 300
+
+
+def test_symlinked_layers_directory_is_refused_and_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o755)
+    victim.chmod(0o755)
+    old = victim / ".tmp-precious.lc"
+    old.write_bytes(b"keep me")
+    os.utime(old, (1, 1))
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "layers").symlink_to(victim)
+    with pytest.raises(NotADirectoryError, match="symlink"):
+        LayerCache(root / "layers")
+    monkeypatch.setenv("CAULK_CACHE_DIR", str(root))
+    with caplog.at_level(logging.WARNING, logger="caulk.fs.cache"):
+        assert LayerCache.open_default() is None
+    assert "symlink" in caplog.text
+    assert victim.stat().st_mode & 0o777 == 0o755  # not chmod'ed through the link
+    assert old.read_bytes() == b"keep me"  # not deleted as a stale temp file
+
+
+def test_cache_root_is_made_private_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "shared"
+    root.mkdir()
+    root.chmod(0o777)
+    monkeypatch.setenv("CAULK_CACHE_DIR", str(root))
+    assert LayerCache.open_default() is not None
+    assert root.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand files to another user")
+def test_cache_root_of_another_user_disables_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "planted"
+    (root / "layers").mkdir(parents=True, mode=0o700)
+    os.chown(root, 65534, 65534)
+    monkeypatch.setenv("CAULK_CACHE_DIR", str(root))
+    assert LayerCache.open_default() is None
+
+
+@pytest.mark.parametrize("how", ["other owner", "group-writable", "symlink"])
+def test_planted_entry_is_a_miss_not_a_result(tmp_path: Path, how: str) -> None:
+    if how == "other owner" and os.geteuid() != 0:
+        pytest.skip("needs root to hand a file to another user")
+    cache = LayerCache(tmp_path / "c")
+    li = _layer(0)[1]
+    key = _key(cache, li)
+    assert cache.put(key, li)
+    path = cache.path_of(key)
+    if how == "other owner":
+        os.chown(path, 65534, 65534)
+    elif how == "group-writable":
+        path.chmod(0o664)
+    else:
+        planted = tmp_path / "planted.lc"
+        path.rename(planted)
+        path.symlink_to(planted)
+    assert cache.get(key) is None
+    assert cache.stats.misses == 1

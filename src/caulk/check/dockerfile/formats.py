@@ -183,7 +183,12 @@ def _tty(results: Sequence[LintResult], color: bool) -> str:
     import io
 
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
+
+    from caulk.terminal import printable
+
+    def escape(text: str) -> str:  # no markup, and no control character from the Dockerfile
+        return escape_markup(printable(text))
 
     buf = io.StringIO()
     con = Console(file=buf, force_terminal=color, no_color=not color, width=120, highlight=False)
