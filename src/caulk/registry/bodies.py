@@ -69,7 +69,7 @@ class BlobStream(io.RawIOBase):
     ) -> None:
         super().__init__()
         self._response = response
-        self._chunks = response.iter_raw(chunk_size=1 << 20)
+        self._chunks = response.iter_raw()  # as the network delivers: the rate check sees each read
         self._pending = b""
         self._min_rate = min_rate
         self._window = window

@@ -146,8 +146,10 @@ class RegistryClient:
             self._base[registry] = f"https://{registry}"
             return self._base[registry]
         for scheme in ("https", "http"):
-            try:
-                self._client(False).get(f"{scheme}://{registry}/v2/", timeout=5.0)
+            client = self._client(False)
+            try:  # only the status line matters: the body is never read
+                request = client.build_request("GET", f"{scheme}://{registry}/v2/", timeout=5.0)
+                client.send(request, stream=True).close()
             except httpx.HTTPError:
                 continue
             self._base[registry] = f"{scheme}://{registry}"
@@ -283,6 +285,11 @@ class RegistryClient:
         self.request("GET", registry, "/v2/", scope="", ok=(200,)).close()
 
     def get_manifest(self, ref: Reference, accept: tuple[str, ...] = MANIFEST_ACCEPT) -> Manifest:
+        """The manifest or index `ref` names, verified: a digest reference with the algorithm
+        it pins (sha256 or sha512, anything else refused before asking), a tag against the
+        digest the registry announces. `digest` is the pinned digest, else the sha256."""
+        if ref.digest is not None:
+            _pinned_algorithm(ref)
         response = self.request(
             "GET",
             ref.registry,
@@ -290,8 +297,6 @@ class RegistryClient:
             scope=f"repository:{ref.repository}:pull",
             headers={"Accept": ", ".join(accept)},
         )
-        if ref.digest is not None:
-            _pinned_algorithm(ref)  # refused before reading anything
         body = self._read_small(response, MAX_MANIFEST, what="manifest", where=str(ref))
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         digest = _verified_digest(ref, body, response.headers.get("Docker-Content-Digest"))
