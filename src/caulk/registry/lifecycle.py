@@ -21,12 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from caulk.errors import RegistryError
+from caulk.errors import ImageFormatError, RegistryError
 from caulk.policy.lifecycle.interface import ArtifactFacts, Decision, ImageFacts, Plan
 from caulk.registry.client import Manifest, RegistryClient
 from caulk.registry.pushlog import PushLog, PushRecord
 from caulk.registry.reference import Reference
+from caulk.source.interface import Descriptor
 from caulk.source.mediatypes import INDEX_TYPES
+from caulk.source.verify import VerifyingReader, check_digest
 
 __all__ = [
     "ApplyReport",
@@ -108,7 +110,7 @@ def _manifest(client: RegistryClient, registry: str, repository: str, digest: st
 def _json(body: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return doc if isinstance(doc, dict) else {}
 
@@ -142,11 +144,14 @@ def _created(
         if not isinstance(config, dict) or not isinstance(config.get("digest"), str):
             return None
         size = config.get("size")
-        if not isinstance(size, int) or size > _MAX_CONFIG:
+        if not isinstance(size, int) or not 0 <= size <= _MAX_CONFIG:
             return None
-        with client.open_blob(registry, repository, config["digest"]) as blob:
-            created = _json(blob.read(_MAX_CONFIG + 1)).get("created")
-    except RegistryError as exc:
+        desc = Descriptor("", config["digest"], size)
+        where = f"{registry}/{repository}@{config['digest']}"
+        blob = client.open_blob(registry, repository, check_digest(config["digest"], where=where))
+        with VerifyingReader(blob, desc, where=where, what="image config") as verified:
+            created = _json(verified.read()).get("created")  # at most `size` bytes, verified
+    except (RegistryError, ImageFormatError) as exc:
         log.warning("cannot read the config of an image in %s: %s", repository, exc)
         return None
     if not isinstance(created, str):

@@ -325,3 +325,17 @@ def test_a_slow_reader_is_not_blamed_on_the_registry(tmp_path: Path) -> None:
                     got += chunk
                     time.sleep(0.1)  # 2.5 MiB/s of wall time: the consumer is slow, not the network
     assert got == blob
+
+
+@pytest.mark.parametrize("lie", [False, True])
+def test_lifecycle_reads_only_a_verified_config(tmp_path: Path, lie: bool) -> None:
+    """A registry swapping the config blob cannot move an image's `created` date."""
+    from caulk.registry.lifecycle import _created
+
+    honest = json.dumps({"created": "2024-05-01T00:00:00Z"}).encode()
+    served = json.dumps({"created": "2025-09-09T00:00:00Z"}).encode() if lie else honest
+    digest = "sha256:" + hashlib.sha256(honest).hexdigest()
+    doc = {"config": {"digest": digest, "size": len(honest)}}
+    with serve(lambda h: reply(h, 200, served)) as (host, _), _client(host, tmp_path) as client:
+        created = _created(client, host, "a/b", doc, "application/vnd.oci.image.manifest.v1+json")
+    assert (created is None) if lie else (created is not None and created.year == 2024)
