@@ -339,3 +339,20 @@ def test_lifecycle_reads_only_a_verified_config(tmp_path: Path, lie: bool) -> No
     with serve(lambda h: reply(h, 200, served)) as (host, _), _client(host, tmp_path) as client:
         created = _created(client, host, "a/b", doc, "application/vnd.oci.image.manifest.v1+json")
     assert (created is None) if lie else (created is not None and created.year == 2024)
+
+
+def test_verify_with_a_true_sha512_pin_asks_for_sha256(
+    tmp_path: Path, run_caulk: Callable[..., CaulkRun]
+) -> None:
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, spki)
+    )
+    (tmp_path / "cosign.pub").write_bytes(pem)
+    with _manifest_server(MANIFEST) as (host, _):
+        ref = f"{host}/a/b@{_sha512(MANIFEST)}"
+        env = {"CAULK_INSECURE_REGISTRIES": host}
+        run = run_caulk("verify", ref, "--key", tmp_path / "cosign.pub", env=env, timeout=120)
+    assert run.code == 2 and "signatures are found by sha256 digest" in run.stderr, run
