@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from caulk.errors import AuthError, RegistryError
-from caulk.registry.auth import keeps_auth
 from caulk.registry.client import RegistryClient
 from caulk.registry.credentials import Credentials, CredentialStore
 from tests.support.http_server import drip, endless, reply, serve
@@ -98,15 +97,6 @@ def test_https_to_http_on_the_same_host_drops_the_credentials(tmp_path: Path) ->
     plain = [s for s in seen if s.get("authorization") is None and s["path"].endswith(BLOB)]
     assert len(plain) == 2  # the first (unauthenticated) try, and the redirected plain GET
     assert sum(1 for s in seen if s.get("authorization") == BASIC) == 1  # only over TLS
-
-
-def test_keeps_auth_follows_requests_should_strip_auth() -> None:
-    assert keeps_auth("https://r.example/v2/", "https://r.example:443/x")
-    assert keeps_auth("http://r.example/v2/", "https://r.example/x")  # the upgrade is allowed
-    assert not keeps_auth("https://r.example/v2/", "http://r.example/x")  # a downgrade is not
-    assert not keeps_auth("https://r.example/v2/", "https://r.example:8443/x")
-    assert not keeps_auth("https://r.example/v2/", "https://cdn.example/x")
-    assert not keeps_auth("http://r.example:5000/v2/", "https://r.example:5000/x")
 
 
 def _bearer_registry(token_handle):  # type: ignore[no-untyped-def]
