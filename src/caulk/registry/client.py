@@ -584,7 +584,7 @@ def _verified_digest(ref: Reference, body: bytes, announced: str | None) -> str:
 def _sniff_media_type(body: bytes) -> str:
     try:
         doc = json.loads(body)
-    except (ValueError, RecursionError):
+    except ValueError:
         return ""
     value = doc.get("mediaType") if isinstance(doc, dict) else None
     return value if isinstance(value, str) else ""
