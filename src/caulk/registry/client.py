@@ -220,6 +220,7 @@ class RegistryClient:
         scope: str,
         headers: dict[str, str] | None = None,
         content: bytes | Callable[[], Iterator[bytes]] | None = None,
+        stream: bool = True,  # every response is streamed: accepted for callers that say so
         ok: tuple[int, ...] = (200,),
     ) -> httpx.Response:
         """Send with auth, retries and one answer to a fresh challenge per origin; raise on an
