@@ -28,6 +28,7 @@ from caulk.registry.pushlog import PushLog, PushRecord
 from caulk.registry.reference import Reference
 from caulk.safeload import DocumentError, load_json
 from caulk.source.mediatypes import INDEX_TYPES
+from caulk.source.verify import new_hasher
 
 __all__ = [
     "ApplyReport",
@@ -119,6 +120,18 @@ def _descriptors(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
 
 
+def _verified(data: bytes, digest: str, size: int) -> bytes:
+    """`data` if it matches its descriptor, else b"" (a swapped config has no date)."""
+    algorithm = digest.partition(":")[0]
+    if len(data) == size and algorithm in ("sha256", "sha512"):
+        hasher = new_hasher(digest)
+        hasher.update(data)
+        if f"{algorithm}:{hasher.hexdigest()}" == digest:
+            return data
+    log.warning("image config %s does not match its descriptor: ignored", digest[:80])
+    return b""
+
+
 def _cosign_kind(doc: dict[str, Any]) -> str | None:
     layer_types = {d.get("mediaType") for d in _descriptors(doc, "layers")}
     if layer_types and layer_types <= {_SIMPLESIGNING}:
@@ -143,10 +156,10 @@ def _created(
         if not isinstance(config, dict) or not isinstance(config.get("digest"), str):
             return None
         size = config.get("size")
-        if not isinstance(size, int) or size > _MAX_CONFIG:
+        if not isinstance(size, int) or not 0 <= size <= _MAX_CONFIG:
             return None
         with client.open_blob(registry, repository, config["digest"]) as blob:
-            created = _json(blob.read(_MAX_CONFIG + 1)).get("created")
+            created = _json(_verified(blob.read(size + 1), config["digest"], size)).get("created")
     except RegistryError as exc:
         log.warning("cannot read the config of an image in %s: %s", repository, exc)
         return None

@@ -73,6 +73,12 @@ def open_target(reference: str) -> Target:
     client = new_client()
     try:
         manifest = client.get_manifest(ref)
+        if not manifest.digest.startswith("sha256:"):  # cosign's tags name sha256 digests
+            raise UsageError(
+                f"signatures are found by sha256 digest, not {manifest.digest[:7]}…: "
+                "name the image by tag or @sha256",
+                where=str(ref),
+            )
     except BaseException:
         client.close()
         raise

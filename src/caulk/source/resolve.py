@@ -142,21 +142,45 @@ class Located:
     tag: str | None = None
 
 
-def _pick_platform(
-    src: Located, index_desc: Descriptor, want: Platform, seen: list[str], depth: int = 0
-) -> Descriptor | None:
+MAX_INDEX_DEPTH = 4
+MAX_DESCRIPTORS = 10_000  # index entries looked at in one resolution, over all nested indexes
+
+
+@dataclass
+class _Walk:
+    """One platform search over nested indexes: every index is read once (by digest), however
+    many times it is listed, and the entries looked at are counted against MAX_DESCRIPTORS (five
+    levels each listing the next one N times used to cost N**4 reads)."""
+
+    src: Located
+    want: Platform
+    seen: set[str]
+    visited: set[str]
+    looked_at: int = 0
+
+
+def _pick_platform(walk: _Walk, index_desc: Descriptor, depth: int = 0) -> Descriptor | None:
+    src, want = walk.src, walk.want
     where = src.locate(index_desc.digest)
-    if depth > 4:
+    if depth > MAX_INDEX_DEPTH:
         raise ImageFormatError("indexes nested too deeply", where=where)
+    walk.visited.add(index_desc.digest)
     doc = load_json(
         read_blob(src.store, index_desc, src.locate, what="index"), what="index", where=where
     )
     entries = _manifests(doc, where)
+    walk.looked_at += len(entries)
+    if walk.looked_at > MAX_DESCRIPTORS:
+        raise ImageFormatError(
+            f"image indexes list more than {MAX_DESCRIPTORS} descriptors", where=where
+        )
     candidates: list[Descriptor] = []
     for desc in entries:
         if desc.media_type in INDEX_TYPES:
+            if desc.digest in walk.visited:  # searched already (and found nothing), or a cycle
+                continue
             if desc.platform is None or platform_matches(desc.platform, want):
-                found = _pick_platform(src, desc, want, seen, depth + 1)
+                found = _pick_platform(walk, desc, depth + 1)
                 if found is not None:
                     return found
             continue
@@ -164,7 +188,7 @@ def _pick_platform(
             if len(entries) == 1:
                 return desc  # a single manifest without platform: its config decides
             continue
-        seen.append(str(desc.platform))
+        walk.seen.add(str(desc.platform))
         if platform_matches(desc.platform, want):
             candidates.append(desc)
     if not candidates:
@@ -180,10 +204,10 @@ def resolve(src: Located, desc: Descriptor, platform: Platform | None) -> Image:
     if desc.media_type in INDEX_TYPES:
         index_digest = desc.digest
         want = platform or DEFAULT_PLATFORM
-        seen: list[str] = []
-        found = _pick_platform(src, desc, want, seen)
+        walk = _Walk(src, want, seen=set(), visited=set())
+        found = _pick_platform(walk, desc)
         if found is None:
-            available = ", ".join(sorted(set(seen))) or "none"
+            available = ", ".join(sorted(walk.seen)) or "none"
             raise ImageFormatError(
                 f"platform {want} not in the image index (available: {available})",
                 where=src.locate(desc.digest),
