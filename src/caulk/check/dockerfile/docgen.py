@@ -41,8 +41,8 @@ NOTES = {
     cat.APT_UPGRADE_YES.id: (
         "A separate rule from CK-DF-044 (hadolint's DL3014 covers `install` only). Accepted: "
         "`-y`, `--yes`, `--assume-yes`, `-qq` / `-q=2` (quiet level 2 implies -y) and "
-        "`-o APT::Get::Assume-Yes=true`. `DEBIAN_FRONTEND=noninteractive` does not answer apt-get's "
-        "own confirmation prompt."
+        "`-o APT::Get::Assume-Yes=true`. `DEBIAN_FRONTEND=noninteractive` does not answer "
+        "apt-get's own confirmation prompt."
     ),
 }
 
