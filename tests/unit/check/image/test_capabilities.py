@@ -143,3 +143,11 @@ def test_hard_link_reports_the_inode_and_bad_xattr_is_an_unknown(tmp_path: Path)
         ("/usr/bin/a2", "/usr/bin/a2 has file capabilities cap_setuid=ep"),
     ]
     assert any("security.capability" in r and "not a vfs_cap_data" in r for r in reasons)
+
+
+def test_dir_source_reads_capabilities_like_getcap(rootfs: Path) -> None:
+    """`caulk scan dir:ROOTFS` on the extracted root itself: same answer as getcap."""
+    with open_image(f"dir:{rootfs}") as image:
+        view = build_view(image, ())
+        found = list(CapabilityCheck().run(ImageContext(image, view)))
+    assert {f.location.path: dict(f.details)["capabilities"] for f in found} == _getcap(rootfs)
