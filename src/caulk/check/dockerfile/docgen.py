@@ -19,7 +19,9 @@ NOTES = {
         "through a `$VAR` set in the RUN or by ENV/ARG), `apt-mark auto` of them (or `'.*'`) "
         "followed by `apt-get purge --auto-remove`/`autoremove`, `apk del` of the `--virtual` "
         "group, `yum`/`dnf remove`. A purge of other packages does not count; the message names "
-        "what is left."
+        "what is left. Removing a Debian metapackage (`build-essential`, `gcc`, `g++`, `clang`, "
+        "`golang-go`, `default-jdk`…) by name leaves the compilers it pulled in (`gcc-12`, "
+        "`make`…): it counts only with `--auto-remove` or a later `apt-get autoremove`."
     ),
     cat.NO_DEFANG.id: (
         "Satisfied only by a de-fang in the final stage (or the stages it is built FROM) that runs "

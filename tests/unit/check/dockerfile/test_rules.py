@@ -29,7 +29,7 @@ CASES = [
     ("CK-DF-023", "FROM a:1\nRUN sudo make install\n", "FROM a:1\nRUN make install\n"),
     ("CK-DF-024", "FROM a:1\nRUN useradd -u 123456789 app\n", "FROM a:1\nRUN useradd -l -u 123456789 app\n"),
     ("CK-DF-030", "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && rm -rf /var/lib/apt/lists/*\n",
-     "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && make && apt-get purge -y gcc && rm -rf /var/lib/apt/lists/*\n"),
+     "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && make && apt-get purge -y --auto-remove gcc && rm -rf /var/lib/apt/lists/*\n"),
     ("CK-DF-031", "FROM golang:1.22 AS b\nENV CGO_ENABLED=0\nRUN go build -o /app .\nFROM alpine:3.19\nCOPY --from=b /app /app\n",
      "FROM golang:1.22 AS b\nENV CGO_ENABLED=0\nRUN go build -o /app .\nFROM scratch\nCOPY --from=b /app /app\n"),
     ("CK-DF-032", "FROM debian:12\n", "FROM debian:12\nRUN find / -xdev -perm /6000 -type f -exec chmod a-s {} \\; || true\n"),
@@ -220,7 +220,8 @@ def test_defang_as_non_root_user_does_not_count() -> None:
     [
         ("apt-get install -y gcc make && apt-get purge -y curl", True),
         ("apt-get install -y gcc make && apt-get purge -y gcc", True),
-        ("apt-get install -y gcc make && apt-get purge -y gcc make", False),
+        ("apt-get install -y gcc make && apt-get purge -y gcc make", True),  # gcc-12 stays
+        ("apt-get install -y gcc make && apt-get purge -y --auto-remove gcc make", False),
         ("apt-get purge -y gcc && apt-get install -y gcc", True),
         ("D='gcc make' && apt-get install -y $D && apt-get purge -y --auto-remove $D", False),
         (
@@ -228,6 +229,15 @@ def test_defang_as_non_root_user_does_not_count() -> None:
             False,
         ),
         ("apt-get install -y gcc && apt-get autoremove -y", True),
+        ("apt install -y build-essential && make && apt remove -y build-essential", True),
+        (
+            "apt-get install -y build-essential && apt-get purge -y --auto-remove build-essential",
+            False,
+        ),
+        (
+            "apt-get install -y gcc make && apt-get remove -y gcc make && apt-get autoremove -y",
+            False,
+        ),
         ("apk add --virtual .build-deps gcc musl-dev && make && apk del .build-deps", False),
         ("apk add --virtual .build-deps gcc musl-dev && apk add make && apk del .build-deps", True),
     ],

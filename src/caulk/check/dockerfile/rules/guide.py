@@ -62,6 +62,11 @@ _UPGRADERS = {"apt-get": ("upgrade", "dist-upgrade", "full-upgrade"), "apk": ("u
               "yum": ("update", "upgrade"), "dnf": ("update", "upgrade"),
               "microdnf": ("update", "upgrade"), "zypper": ("update", "up", "dup")}  # fmt: skip
 _DISTROLESS = re.compile(r"(^|/)(distroless|static|chainguard|wolfi-base)|gcr\.io/distroless")
+# Debian/Ubuntu names whose compilers come from dependencies (gcc -> gcc-12, build-essential ->
+# gcc, g++, make…): removing only the name leaves the toolchain unless autoremove follows
+_APT_METAPACKAGES = frozenset(
+    ["build-essential", "gcc", "g++", "clang", "llvm", "golang", "golang-go", "default-jdk"]
+)
 _ASSIGN = re.compile(r"(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;&|]*)")
 _VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
@@ -117,6 +122,7 @@ def _toolchain_in(run: Run, env: dict[str, str]) -> str | None:
     left: dict[str, str] = {}  # package -> "apt-get install gcc"
     groups: dict[str, set[str]] = {}  # apk --virtual name -> packages
     auto_marked: set[str] = set()  # apt-mark auto: removable by autoremove
+    orphans: dict[str, str] = {}  # metapackages removed without autoremove: their deps stay
     for c in run.commands:
         pkgs, virtual = _installed(c, variables)
         for p in pkgs:
@@ -129,11 +135,16 @@ def _toolchain_in(run: Run, env: dict[str, str]) -> str | None:
             named = set(_words(c.positional()[1:], variables))
             for group in named & groups.keys():
                 named |= groups.pop(group)
+            apt = c.name in ("apt-get", "apt")
             autoremove = c.subcommand() == "autoremove" or c.has_flag("auto-remove")
-            if autoremove and c.name in ("apt-get", "apt"):
+            if autoremove and apt:
                 named |= {p for p in left if ".*" in auto_marked or p in auto_marked}
+                orphans.clear()  # what the removed metapackages pulled in goes now
             for p in named:
-                left.pop(p.split("=", 1)[0], None)
+                base = p.split("=", 1)[0]
+                what = left.pop(base, None)
+                if what and apt and not autoremove and base in _APT_METAPACKAGES:
+                    orphans[base] = what
         subs = _BUILD_COMMANDS.get(c.name)
         if subs and c.subcommand() in subs:
             return f"{c.name} {c.subcommand()}"
@@ -144,6 +155,9 @@ def _toolchain_in(run: Run, env: dict[str, str]) -> str | None:
         first = next(iter(left.values()))
         more = f" (+{len(left) - 1} more not removed)" if len(left) > 1 else ""
         return f"{first}{more}"
+    if orphans:
+        first = next(iter(orphans.values()))
+        return f"{first}, removed without --auto-remove (what it depends on stays)"
     return None
 
 
