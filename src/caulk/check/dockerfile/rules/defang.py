@@ -11,6 +11,9 @@ A bit counts only when the `find` starts at `/`, selects every file carrying tha
 (`-perm /6000`, `/4000`, `/u+s,g+s`, `-4000`…; `-perm -6000` selects only files with both), is
 not narrowed by a positive name/path/owner/depth test, and hands what it finds to a `chmod` whose
 mode clears the bit (`a-s`, `-s`, `u-s,g-s`, `ug-s`, `u=rwx`, `0755`…) or deletes it (`-delete`).
+
+`defang_problem` (CK-DF-032) asks that of the final stage: both bits cleared, by RUNs that run as
+root, after the last package install (which may add setuid programs).
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from caulk.check.dockerfile.context import LintContext, Run
+from caulk.check.dockerfile.rules.toolchain import installs_packages
+from caulk.check.dockerfile.rules.users import is_root
 from caulk.check.dockerfile.shell import Command
+from caulk.check.dockerfile.syntax import Stage
 
-__all__ = ["Defang", "chmod_clears", "defang_of"]
+__all__ = ["Defang", "chmod_clears", "defang_of", "defang_problem"]
 
 _NARROWING = frozenset(
     ["-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex",
@@ -166,3 +173,61 @@ def defang_of(cmd: Command, piped_into: Command | None = None) -> Defang | None:
     if not selects & cleared:
         return Defang(frozenset(), f"the chmod after `{shown}` clears none of those bits")
     return Defang(selects & cleared)
+
+
+def defang_problem(ctx: LintContext, lineage: list[Stage], runs: list[Run]) -> str | None:
+    """None when the final stage de-fangs every setuid and setgid file after its last package
+    install, as root; otherwise why not (without claiming what the base image contains)."""
+    indexes = {s.index for s in lineage}
+    root_at = _root_runs(ctx, indexes)
+    last_install: tuple[int, int] | None = None
+    cleared: set[str] = set()
+    notes: list[str] = []
+    for run in runs:
+        line = run.instruction.span.line
+        for k, c in enumerate(run.commands):
+            if installs_packages(c):
+                last_install = (line, k)
+                if cleared:
+                    notes.append(f"a package install at line {line} comes after the de-fang")
+                cleared.clear()
+            nxt = run.commands[k + 1] if k + 1 < len(run.commands) else None
+            piped = (
+                nxt if nxt is not None and c.pipeline >= 0 and nxt.pipeline == c.pipeline else None
+            )
+            found = defang_of(c, piped)
+            if found is None:
+                if c.name == "chmod" and any("s" in a and "-" in a for a in c.args):
+                    notes.append(
+                        f"line {line}: `chmod {' '.join(c.args)}` changes named files only"
+                    )
+                continue
+            if found.problem:
+                notes.append(f"line {line}: {found.problem}")
+            elif run.instruction.index not in root_at:
+                notes.append(f"line {line}: the de-fang runs as a non-root USER")
+            else:
+                cleared |= found.cleared
+    if cleared >= {"u", "g"}:
+        return None
+    if cleared:
+        kept = "setgid" if "u" in cleared else "setuid"
+        return f"the final stage's de-fang leaves the {kept} bits (use -perm /6000 … chmod a-s)"
+    head = "the final stage removes no setuid/setgid bits"
+    if last_install is not None:
+        head += f" after its last package install (line {last_install[0]})"
+    return head + (f": {'; '.join(notes[-2:])}" if notes else "")
+
+
+def _root_runs(ctx: LintContext, indexes: set[int]) -> set[int]:
+    """Instruction indexes of the lineage's RUNs that run as root."""
+    out: set[int] = set()
+    root = True
+    for ins in ctx.instructions:
+        if ins.stage not in indexes:
+            continue
+        if ins.keyword == "USER":
+            root = is_root(ins.args)
+        elif ins.keyword == "RUN" and root:
+            out.add(ins.index)
+    return out
