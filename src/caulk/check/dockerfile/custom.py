@@ -96,6 +96,9 @@ class CustomRule:
     count: int = 0  # required_instructions: at least this many
     syntax: bool = False  # dockerfile_lint paramSyntaxRegex: report when it does NOT match
     nameval: NameVal | None = None  # dockerfile_lint defined_namevals / nameval_defaults
+    # dockerfile_lint semantics: only top-level instructions (ONBUILD RUN is an ONBUILD), and an
+    # inverse rule reports every instruction it does not match (caulk's: once, when none does)
+    dockerfile_lint: bool = False
 
 
 def load_rule_file(path: Path) -> list[CustomRule]:
@@ -177,6 +180,7 @@ def _dockerfile_lint(data: dict[str, Any], where: str) -> Iterator[CustomRule]:
                 instructions=(kw,),
                 regex=_regex(spec["paramSyntaxRegex"], where, f"line_rules.{instr}"),
                 syntax=True,
+                dockerfile_lint=True,
             )
         for k, r in enumerate(spec.get("rules") or ()):
             if not isinstance(r, dict) or "regex" not in r:
@@ -192,6 +196,7 @@ def _dockerfile_lint(data: dict[str, Any], where: str) -> Iterator[CustomRule]:
                 instructions=(kw,),
                 regex=_regex(r["regex"], where, f"line_rules.{instr}.rules[{k}]"),
                 inverse=bool(r.get("inverse_rule", False)),
+                dockerfile_lint=True,
             )
     for k, r in enumerate(data.get("required_instructions") or ()):
         if not isinstance(r, dict) or "instruction" not in r:
@@ -206,6 +211,7 @@ def _dockerfile_lint(data: dict[str, Any], where: str) -> Iterator[CustomRule]:
             url=_url(r.get("reference_url")),
             instructions=(kw,),
             count=int(r.get("count", 1) or 1),
+            dockerfile_lint=True,
         )
 
 
@@ -246,6 +252,7 @@ def _namevals(kw: str, spec: dict[str, Any], where: str) -> Iterator[CustomRule]
                 message=message,
                 url=url,
                 instructions=(kw,),
+                dockerfile_lint=True,
                 nameval=NameVal(
                     str(key), match_case, value_regex=_regex(r["valueRegex"], where, what)
                 ),
@@ -263,6 +270,7 @@ def _namevals(kw: str, spec: dict[str, Any], where: str) -> Iterator[CustomRule]
                 message=message,
                 url=url,
                 instructions=(kw,),
+                dockerfile_lint=True,
                 nameval=NameVal(str(key), match_case, required=True),
             )
     if isinstance(defaults, dict):
@@ -274,6 +282,7 @@ def _namevals(kw: str, spec: dict[str, Any], where: str) -> Iterator[CustomRule]
             message=str(defaults.get("value_error_message") or "is not in required format"),
             url=_url(defaults.get("reference_url")),
             instructions=(kw,),
+            dockerfile_lint=True,
             nameval=NameVal(
                 None,
                 key_regex=_regex(defaults["keyRegex"], where, what)
@@ -343,7 +352,8 @@ def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
     from caulk.check.registry import Rule
 
     as_rule = Rule(rule.id, rule.severity, rule.title, rule.remediation, category="custom")
-    pairs = [(i, e) for i, e in ctx.effective() if _in_stage(rule, ctx, i.stage)]
+    scope = ((i, i) for i in ctx.instructions) if rule.dockerfile_lint else ctx.effective()
+    pairs = [(i, e) for i, e in scope if _in_stage(rule, ctx, i.stage)]
     if rule.count:
         n = sum(1 for _, e in pairs if e.keyword in rule.instructions)
         if n < rule.count:
@@ -358,6 +368,11 @@ def evaluate(rule: CustomRule, ctx: LintContext) -> Iterator[Hit]:
                 yield Hit(
                     as_rule, f"{rule.message}: {eff.args[:80]}", ins, docs_url=rule.url or None
                 )
+        return
+    if rule.inverse and rule.dockerfile_lint:
+        for ins, eff in pairs:
+            if eff.keyword in rule.instructions and rule.regex and not rule.regex.search(eff.args):
+                yield Hit(as_rule, rule.message, ins, docs_url=rule.url or None)
         return
     hits = [ins for ins, eff in pairs if _matches(rule, ctx, ins, eff)]
     if rule.inverse:
