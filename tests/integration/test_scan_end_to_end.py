@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CaulkRun
+from tests.support import synth
 
 DEMO = "oci:examples/demo-image:latest"
 
@@ -160,3 +161,18 @@ def test_sbom_is_stored_and_rematched_without_the_image(
         assert sorted(map(key, doc["vulnerabilities"])) == sorted(
             map(key, image_scan["vulnerabilities"])
         )
+
+
+def test_require_digest_reports_a_version_tag(
+    run_caulk: Callable[..., CaulkRun], repo_root: Path, tmp_path: Path
+) -> None:
+    layout = synth.oci_layout(tmp_path / "img", [synth.tar([synth.dir("/a")])], tag="1.0")
+    args = ("--scanners", "hygiene", "-f", "json", f"oci:{layout}:1.0")
+    plain = json.loads(run_caulk("scan", *args, cwd=repo_root).stdout)
+    strict = json.loads(run_caulk("scan", "--require-digest", *args, cwd=repo_root).stdout)
+
+    def ids(doc: dict[str, list[dict[str, str]]]) -> set[str]:
+        return {f["ruleId"] for f in doc["findings"]}
+
+    assert "CK-IMG-013" not in ids(plain)
+    assert "CK-IMG-013" in ids(strict)

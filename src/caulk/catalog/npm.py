@@ -1,6 +1,8 @@
 """npm packages: every `node_modules/**/package.json` (each nested copy is its own package, at its
-own path) and `package-lock.json` entries (lockfile v1-v3) whose installed copy is not in the
-image. Copies installed by an OS package (Debian's node-* packages) are reported as that package.
+own path), the application's own project (a `package.json` outside `node_modules` with a name and a
+version, e.g. `/app/package.json`: syft and trivy list it too) and `package-lock.json` entries
+(lockfile v1-v3) whose installed copy is not in the image. Copies installed by an OS package
+(Debian's node-* packages) are reported as that package.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from caulk.catalog.owned import os_owned_files
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Location, Unknown
 
-__all__ = ["NpmCataloger", "parse_lockfile", "parse_package_json"]
+__all__ = ["NpmCataloger", "parse_lockfile", "parse_package_json", "parse_project_json"]
 
 _INSTALLED = re.compile(r"/node_modules/(@[^/]+/)?[^/@][^/]*/package\.json$")
 _LOCKFILE = re.compile(r"/package-lock\.json$")
@@ -31,6 +33,15 @@ def parse_package_json(_path: str, data: bytes) -> tuple[str, str] | None:
     if not isinstance(name, str) or not isinstance(version, str) or not name or not version:
         raise ValueError("package.json without a string name and version")
     return name, version
+
+
+def parse_project_json(path: str, data: bytes) -> tuple[str, str] | None:
+    """An application's own package.json: a package when it has a name and a version (many
+    private projects have neither, and are no package); None otherwise, never an error."""
+    try:
+        return parse_package_json(path, data)
+    except ValueError:
+        return None
 
 
 def _lock_v1(deps: dict[str, Any], prefix: str) -> Iterator[tuple[str, str, str]]:
@@ -67,6 +78,13 @@ def parse_lockfile(_path: str, data: bytes) -> tuple[tuple[str, str, str], ...]:
 PACKAGE_JSON = ContentAnalyzer(
     "npm-package-json", "1", lambda p: _INSTALLED.search(p) is not None, parse_package_json, 4 << 20
 )
+PROJECT_JSON = ContentAnalyzer(
+    "npm-project-json",
+    "1",
+    lambda p: p.endswith("/package.json") and "/node_modules/" not in p,
+    parse_project_json,
+    4 << 20,
+)
 LOCKFILE = ContentAnalyzer(
     "npm-lockfile",
     "1",
@@ -85,8 +103,8 @@ def _purl(name: str, version: str) -> str:
 
 class NpmCataloger:
     name = "npm"
-    version = "1"
-    analyzers: tuple[FileAnalyzer, ...] = (PACKAGE_JSON, LOCKFILE)
+    version = "2"
+    analyzers: tuple[FileAnalyzer, ...] = (PACKAGE_JSON, PROJECT_JSON, LOCKFILE)
 
     def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
         owned = os_owned_files(view)
@@ -96,6 +114,10 @@ class NpmCataloger:
             name, version = result
             location = location_of(view, entry)
             yield self._package(name, version, location)
+        for entry, result in view.results(PROJECT_JSON.name):
+            if isinstance(result, tuple) and entry.path not in owned:
+                name, version = result
+                yield self._package(name, version, location_of(view, entry))
         for entry, result in view.results(LOCKFILE.name):
             if not isinstance(result, tuple):
                 continue

@@ -38,6 +38,7 @@ def _check_options(
     allow_tool: tuple[str, ...],
     allow_path: tuple[str, ...],
     disable: tuple[str, ...],
+    require_digest: bool = False,
 ) -> CheckOptions:
     base = CheckOptions()
     if dive_ci is not None:
@@ -51,6 +52,7 @@ def _check_options(
         highest_wasted_bytes=base.highest_wasted_bytes,
         highest_user_wasted_percent=base.highest_user_wasted_percent,
         disabled_rules=base.disabled_rules | frozenset(disable),
+        require_digest=require_digest,
     )
 
 
@@ -96,6 +98,11 @@ def _load_vex(paths: tuple[Path, ...]) -> tuple[VexStatement, ...]:
 @click.option("--allow-tool", multiple=True, help="Tool name not to report (repeatable).")
 @click.option("--allow-path", multiple=True, help="Absolute path not to report (repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Rule ID to skip (repeatable).")
+@click.option(
+    "--require-digest",
+    is_flag=True,
+    help="Report any tag, not only none/latest, as mutable (CK-IMG-013): digests expected.",
+)
 @click.option(
     "--scanners",
     default="hygiene,vuln",
@@ -182,6 +189,7 @@ def scan(
     allow_tool: tuple[str, ...],
     allow_path: tuple[str, ...],
     disable: tuple[str, ...],
+    require_digest: bool,
     scanners: str,
     ignore_unfixed: bool,
     ignore_file: Path | None,
@@ -213,7 +221,7 @@ def scan(
         ignore_file = Path(DEFAULT_IGNORE_FILE)
     options = ScanOptions(
         platform=Platform.parse(platform) if platform else None,
-        checks=_check_options(dive_ci, allow_tool, allow_path, disable),
+        checks=_check_options(dive_ci, allow_tool, allow_path, disable, require_digest),
         hygiene="hygiene" in wanted,
         vulnerabilities="vuln" in wanted,
         store=store,

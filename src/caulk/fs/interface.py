@@ -63,6 +63,8 @@ class FileEntry:
     mtime: int = 0
     uname: str = ""
     gname: str = ""
+    # file capabilities as getcap prints them ("cap_net_raw=ep"); "" for none
+    capabilities: str = ""
 
     @property
     def is_setuid(self) -> bool:

@@ -43,6 +43,7 @@ class Member:
     uname: bytes
     gname: bytes
     offset: int  # byte offset of the member's header in the stream
+    capability: bytes = b""  # raw `security.capability` xattr (PAX SCHILY.xattr.…), if any
 
 
 class TarStream:
@@ -281,12 +282,15 @@ class TarStream:
                     hdr.uname = value
                 elif key == b"gname":
                     hdr.gname = value
+                elif key == _CAPABILITY:
+                    hdr.capability = value
         except (ValueError, OverflowError):
             raise ImageFormatError(
                 f"malformed PAX value for member {_show(hdr.name)}", where=self._where
             ) from None
 
 
+_CAPABILITY = b"SCHILY.xattr.security.capability"
 _HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s12x")
 _DATA_LESS = frozenset((b"1", b"2", b"3", b"4", b"5", b"6"))
 

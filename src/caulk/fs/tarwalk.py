@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import BinaryIO
 
 from caulk.errors import ImageFormatError, UnsafeContentError
+from caulk.fs.capabilities import CapabilityError, decode_capabilities
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerIndex
 from caulk.fs.paths import ROOT, ancestors, escapes_root, normalize, split
 from caulk.fs.tarheader import Member, TarStream
@@ -148,10 +149,20 @@ class _Walker:
             mtime=m.mtime,
             uname=_owner(m.uname),
             gname=_owner(m.gname),
+            capabilities=self.capabilities(path, m),
         )
         self.entries.append(entry)
         if etype is EntryType.FILE and self.analyzers:
             self.analyze(ts, m, entry)
+
+    def capabilities(self, path: str, m: Member) -> str:
+        if not m.capability:
+            return ""
+        try:
+            return decode_capabilities(m.capability)
+        except CapabilityError as exc:
+            self.unknown(path, f"{exc}; ignored")
+            return ""
 
     def analyze(self, ts: TarStream, m: Member, entry: FileEntry) -> None:
         wanted = [a for a in self.analyzers if a.wants(entry)]

@@ -23,6 +23,7 @@ from caulk.match.modules import module_applies
 from caulk.match.ranges import Verdict, affected_status
 from caulk.match.severity import rate
 from caulk.match.version import VersionError, VersionScheme, scheme_for
+from caulk.match.version.golang import TOOLCHAIN_PACKAGES, toolchain_semver
 from caulk.model import Location, Unknown
 from caulk.vulndb.ecosystems import DISTRIBUTIONS, query_ecosystems
 from caulk.vulndb.interface import Advisory, AdvisoryStore, Affected
@@ -217,6 +218,8 @@ def match_package(
         return [], None  # no version rules (and so no advisories) for this ecosystem
     name = normalize_name(package.ecosystem, package.match_name)
     version = package.match_version
+    if package.ecosystem == "Go" and name in TOOLCHAIN_PACKAGES:
+        version = toolchain_semver(version) or version  # SBOMs write `1.19`, `v1.19`, `go1.19`
     hits: list[_Hit] = []
     not_understood: list[str] = []
     for ecosystem in query_ecosystems(package.ecosystem, version):

@@ -73,6 +73,10 @@ def _ids(node: Any) -> list[str]:
     return []
 
 
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
 def load_openvex(path: Path) -> tuple[VexStatement, ...]:
     try:
         doc = load_json(read_regular(path, what="VEX document"), where=str(path), what="VEX")
@@ -88,16 +92,16 @@ def load_openvex(path: Path) -> tuple[VexStatement, ...]:
         if not isinstance(raw, dict):
             raise PolicyError(f"{where}: not an object")
         status = raw.get("status")
-        if status not in _STATUSES:
+        if not isinstance(status, str) or status not in _STATUSES:
             raise PolicyError(f"{where}: unknown status {status!r}")
         names = _ids(raw.get("vulnerability"))
         if not names:
             raise PolicyError(f"{where}: no vulnerability name")
         products, subs = [], []
-        for product in raw.get("products") or []:
+        for product in _list(raw.get("products")):
             products += _ids(product)
             if isinstance(product, dict):
-                for sub in product.get("subcomponents") or []:
+                for sub in _list(product.get("subcomponents")):
                     subs += _ids(sub)
         if not products:
             raise PolicyError(f"{where}: no products")

@@ -56,6 +56,15 @@ def _ordered(root: Path) -> Iterator[tuple[str, str]]:
     return walk("", str(root))
 
 
+def _capability(path: str) -> dict[str, str]:
+    """The file's `security.capability` xattr as the PAX record GNU tar and Docker write."""
+    try:
+        raw = os.getxattr(path, "security.capability", follow_symlinks=False)
+    except OSError:  # none, or xattrs unsupported here
+        return {}
+    return {"SCHILY.xattr.security.capability": raw.decode("utf-8", "surrogateescape")}
+
+
 def _chunks(root: Path) -> Iterator[bytes]:
     seen: dict[tuple[int, int], str] = {}
     for name, path in _ordered(root):
@@ -79,6 +88,7 @@ def _chunks(root: Path) -> Iterator[bytes]:
             else:
                 seen[key] = name
                 info.type, size = tarfile.REGTYPE, st.st_size
+                info.pax_headers = _capability(path)
         elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             info.type = tarfile.CHRTYPE if stat.S_ISCHR(mode) else tarfile.BLKTYPE
             info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)

@@ -10,9 +10,10 @@ import pytest
 from caulk.catalog import ALL_CATALOGERS, analyzers_for, build_inventory
 from caulk.catalog.apk import parse_installed
 from caulk.catalog.dpkg import parse_status
-from caulk.catalog.npm import parse_lockfile, parse_package_json
+from caulk.catalog.npm import parse_lockfile, parse_package_json, parse_project_json
 from caulk.catalog.python import normalize_name, parse_metadata
-from caulk.fs.view import view_from_layers
+from caulk.fs.view import build_view, view_from_layers
+from caulk.source import open_image
 from tests.support import synth
 from tests.unit.fs.helpers import index
 
@@ -114,3 +115,24 @@ def test_language_packages_owned_by_an_os_package_are_reported_once() -> None:
         ("deb", "python3-yaml", "6.0-3"),
         ("pypi", "PyYAML", "5.1"),  # pip-installed copy, not owned by dpkg
     ]
+
+
+def test_npm_project_package_json_is_a_package_only_with_name_and_version(tmp_path: Path) -> None:
+    pkg = b'{"name": "demo-app", "version": "1.2.3", "dependencies": {"left-pad": "1.3.0"}}'
+    layer = synth.tar(
+        [synth.dir("/app"), synth.file("/app/package.json", pkg),
+         synth.dir("/srv"), synth.file("/srv/package.json", b'{"private": true}'),
+         synth.dir("/app/node_modules"), synth.dir("/app/node_modules/left-pad"),
+         synth.file("/app/node_modules/left-pad/package.json",
+                    b'{"name": "left-pad", "version": "1.3.0"}')]
+    )  # fmt: skip
+    path = synth.oci_layout(tmp_path / "img", [layer], tag="1")
+    with open_image(f"oci:{path}:1") as image:
+        inventory = build_inventory(build_view(image, analyzers_for()), date(2026, 12, 3))
+    npm = {(p.name, p.version, p.locations[0].path, p.purl) for p in inventory.packages}
+    assert npm == {
+        ("demo-app", "1.2.3", "/app/package.json", "pkg:npm/demo-app@1.2.3"),
+        ("left-pad", "1.3.0", "/app/node_modules/left-pad/package.json", "pkg:npm/left-pad@1.3.0"),
+    }
+    assert not [u for u in inventory.unknowns if "package.json" in (u.location.path or "")]
+    assert parse_project_json("p", b'{"private": true}') is None

@@ -84,3 +84,28 @@ def test_unreadable_version_is_unknown_never_clean(store: SqliteStore) -> None:
 
 def test_ecosystem_without_rules_is_skipped(store: SqliteStore) -> None:
     assert match_package(_pkg("x", "1", "Nonexistent", "generic"), store) == ([], None)
+
+
+@pytest.mark.parametrize("name", ["stdlib", "toolchain"])
+def test_go_toolchain_versions_without_a_patch_number(store: SqliteStore, name: str) -> None:
+    """SBOMs write the Go version as `1.19`, `v1.19`, `go1.19`: the toolchain reads 1.19 as 1.19.0,
+    and so do the real go-vulndb records (their stdlib ranges start at 0 and are fixed in 1.x.y)."""
+
+    def ids(version: str) -> tuple[set[str], object]:
+        vulns, unknown = match_package(_pkg(name, version, "Go", "golang"), store)
+        return {v.id for v in vulns}, unknown
+
+    canonical, unknown = ids("1.19.0")
+    assert unknown is None
+    if name == "stdlib":
+        assert len(canonical) >= 5, canonical  # the embedded subset's stdlib records
+    for spelling in ("1.19", "v1.19", "go1.19", "v1.19.0"):
+        assert ids(spelling) == (canonical, None), spelling
+    assert ids("1.21rc2") == ids("1.21.0-rc.2")
+    later, _ = ids("1.22")
+    assert later != canonical
+
+
+def test_a_go_module_version_without_patch_stays_not_understood(store: SqliteStore) -> None:
+    _, unknown = match_package(_pkg("golang.org/x/net", "v0.1", "Go", "golang"), store)
+    assert unknown is not None and "version not understood" in unknown.reason

@@ -42,7 +42,7 @@ USERADD_HIGH_UID = _r("024", L, "useradd of a high UID without -l", "Pass -l/--n
 
 TOOLCHAIN = _r("030", M, "Build toolchain installed in the final stage", "Build in an earlier stage and COPY --from only the artefacts into a slim final stage.", "guide")  # noqa: E501
 STATIC_BINARY = _r("031", N, "Final stage only needs a static binary", "Use FROM scratch or a distroless base for a final stage that only copies a binary.", "guide")  # noqa: E501
-NO_DEFANG = _r("032", L, "Final stage keeps setuid/setgid binaries", "Add: RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} \\; || true", "guide")  # noqa: E501
+NO_DEFANG = _r("032", L, "Final stage does not de-fang setuid/setgid files", "Add: RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} \\; || true", "guide")  # noqa: E501
 NO_HEALTHCHECK = _r("033", N, "No HEALTHCHECK in the final stage", "Add HEALTHCHECK CMD <probe> (or HEALTHCHECK NONE to say there is none on purpose).", "guide")  # noqa: E501
 MULTI_HEALTHCHECK = _r("034", M, "More than one HEALTHCHECK in a stage", "Keep one HEALTHCHECK; only the last takes effect.", "instructions", "DL3012")  # noqa: E501
 MULTI_CMD = _r("035", M, "More than one CMD in a stage", "Keep one CMD; only the last takes effect.", "instructions", "DL4003")  # noqa: E501
@@ -55,6 +55,7 @@ APT_RECOMMENDS = _r("042", L, "apt-get install without --no-install-recommends",
 APT_LISTS = _r("043", L, "apt lists not removed in the same RUN", "End the RUN with: && rm -rf /var/lib/apt/lists/*", "apt", "DL3009")  # noqa: E501
 APT_YES = _r("044", M, "apt-get install without -y", "Add -y (non-interactive builds hang or fail otherwise).", "apt", "DL3014")  # noqa: E501
 APT_CLI = _r("045", M, "apt used instead of apt-get", "apt has no stable CLI for scripts; use apt-get / apt-cache.", "apt", "DL3027")  # noqa: E501
+APT_UPGRADE_YES = _r("047", M, "apt-get upgrade without -y", "Add -y (or -qq): without it apt-get asks for confirmation, reads end-of-file in a non-interactive build and aborts when anything is to be upgraded.", "apt")  # noqa: E501
 APT_CLEAN = _r("046", N, "apt-get clean missing in the RUN that installs", "Add && apt-get clean to the RUN (Debian images do it via docker-clean; others don't).", "apt")  # noqa: E501
 
 APK_PIN = _r("050", M, "apk add without pinned versions", "Pin: apk add pkg=1.2.3-r0 (or pkg~1.2).", "apk", "DL3018")  # noqa: E501

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from caulk.check.dockerfile.custom import MAX_RULE_FILE_BYTES, CustomRule, load_rule_file
+from caulk.check.dockerfile.custom import CustomRule, load_rule_file
+from caulk.check.dockerfile.profiles import MAX_RULE_FILE_BYTES
 from caulk.errors import UsageError
 from caulk.model import Severity
 from caulk.safeload import DocumentError, load_yaml, read_regular

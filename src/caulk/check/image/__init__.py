@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from caulk.check.image.accounts import AccountsCheck
+from caulk.check.image.capabilities import CapabilityCheck
 from caulk.check.image.dive_ci import load_dive_ci
 from caulk.check.image.efficiency import EfficiencyCheck
+from caulk.check.image.healthcheck import HealthcheckCheck
 from caulk.check.image.history import HistoryCheck
 from caulk.check.image.interface import CheckOptions, ImageCheck, ImageContext
 from caulk.check.image.leftovers import LeftoversCheck
@@ -50,6 +53,9 @@ ALL_CHECKS: tuple[ImageCheck, ...] = (
     HistoryCheck(),
     ReferenceCheck(),
     EfficiencyCheck(),
+    CapabilityCheck(),
+    AccountsCheck(),
+    HealthcheckCheck(),
 )
 
 

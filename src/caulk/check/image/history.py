@@ -1,6 +1,7 @@
-"""CK-IMG-011 (ADD of a remote URL) and CK-IMG-012 (download piped into a shell) in the image
-history's `created_by`, as the classic builder (`/bin/sh -c #(nop) ADD …`), BuildKit
-(`ADD … # buildkit`, `RUN /bin/sh -c …`) and buildah record it."""
+"""CK-IMG-011 (ADD of a remote URL), CK-IMG-012 (download piped into a shell) and CK-IMG-023
+(sudo, dockle's DKL-DI-0001) in the image history's `created_by`, as the classic builder
+(`/bin/sh -c #(nop) ADD …`), BuildKit (`ADD … # buildkit`, `RUN /bin/sh -c …`) and buildah record
+it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from collections.abc import Iterator
 
 from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
-from caulk.check.image.rules import ADD_REMOTE, PIPE_TO_SHELL
+from caulk.check.image.rules import ADD_REMOTE, PIPE_TO_SHELL, SUDO_IN_HISTORY
 from caulk.check.registry import Rule
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 
-__all__ = ["HistoryCheck", "piped_download", "remote_add"]
+__all__ = ["HistoryCheck", "piped_download", "remote_add", "sudo_call"]
 
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/\S*/)?(?:ba|da|z|k|mk|a)?sh\b"
 _FETCH = r"\b(?:curl|wget)\b"
@@ -27,6 +28,16 @@ _PIPE_TO_SHELL = re.compile(
 )
 # the instruction itself, not text that mentions it: `ADD …` (BuildKit) or `… #(nop) ADD …`
 _ADD = re.compile(r"^(?:\S*sh -c #\(nop\)\s*)?ADD\s+((?:--\S+\s+)*)((?:https?|ftp)://\S+)")
+
+
+# `sudo` as a command word: at the start, or after a shell operator / `sh -c`
+_SUDO = re.compile(r"(?:^|[;&|(`]|\$\(|\bsh -c\s+(?:#\(nop\)\s*)?)\s*(sudo(?:\s+\S+){0,3})")
+
+
+def sudo_call(created_by: str) -> str | None:
+    """The `sudo …` command of a history step, or None."""
+    match = _SUDO.search(created_by)
+    return match.group(1) if match else None
 
 
 def remote_add(created_by: str) -> str | None:
@@ -49,7 +60,7 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 class HistoryCheck:
-    rules: tuple[Rule, ...] = (ADD_REMOTE, PIPE_TO_SHELL)
+    rules: tuple[Rule, ...] = (ADD_REMOTE, PIPE_TO_SHELL, SUDO_IN_HISTORY)
     analyzers: tuple[FileAnalyzer, ...] = ()
 
     def run(self, ctx: ImageContext) -> Iterator[Finding]:
@@ -65,6 +76,9 @@ class HistoryCheck:
             url = remote_add(entry.created_by)
             if url is not None:
                 yield ADD_REMOTE.finding(f"history step {i} ADDs {url} without a checksum", where)
+            sudo = sudo_call(entry.created_by)
+            if sudo is not None:
+                yield SUDO_IN_HISTORY.finding(f"history step {i} runs {_short(sudo)}", where)
             piped = piped_download(entry.created_by)
             if piped is not None:
                 yield PIPE_TO_SHELL.finding(

@@ -26,6 +26,8 @@ class CheckOptions:
     highest_wasted_bytes: int | None = None
     highest_user_wasted_percent: float | None = 0.1
     disabled_rules: frozenset[str] = frozenset()
+    # CK-IMG-013 for every tag, not only none/`latest` (where policy expects digests)
+    require_digest: bool = False
 
 
 @dataclass(frozen=True, slots=True)

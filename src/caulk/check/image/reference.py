@@ -1,4 +1,6 @@
-"""CK-IMG-013: the image was referenced by a mutable tag (none or `latest`) instead of a digest.
+"""CK-IMG-013: the image was referenced by a mutable tag (none or `latest`) instead of a digest;
+with `require_digest` (where policy expects digests) any tag, `:1.0` included, is reported: a
+registry lets a tag be pushed again.
 
 `dir:` sources have no reference to pin and are never reported."""
 
@@ -29,8 +31,8 @@ class ReferenceCheck:
         image = ctx.image
         if image.transport == "dir" or pinned(image.reference):
             return
-        if image.tag is None or image.tag == "latest":
-            how = "without a tag" if image.tag is None else "by the tag 'latest'"
+        if image.tag is None or image.tag == "latest" or ctx.options.require_digest:
+            how = "without a tag" if image.tag is None else f"by the tag {image.tag!r}"
             yield MUTABLE_REFERENCE.finding(
                 f"{image.reference} is referenced {how}; pin it as @{image.digest}",
                 Location(field="reference"),

@@ -11,10 +11,15 @@ from caulk.model import Severity
 __all__ = [
     "ADD_REMOTE",
     "CACHE_LEFTOVERS",
+    "DEV_TOOL",
+    "DUPLICATE_ID",
+    "EMPTY_PASSWORD",
+    "FILE_CAPABILITIES",
     "HIDDEN_BYTES",
     "LOW_EFFICIENCY",
     "MUTABLE_REFERENCE",
     "NETWORK_TOOL",
+    "NO_HEALTHCHECK",
     "PACKAGE_MANAGER",
     "PIPE_TO_SHELL",
     "ROOT_USER",
@@ -22,6 +27,7 @@ __all__ = [
     "SECRET_IN_FILE",
     "SETUID",
     "SHELL",
+    "SUDO_IN_HISTORY",
     "UNKNOWN_USER",
     "USER_WASTED_PERCENT",
     "WASTED_BYTES",
@@ -194,6 +200,65 @@ HIDDEN_BYTES = register(
         "Bytes hidden by deleted directories or opaque whiteouts",
         "Delete directories in the same RUN that creates them; a later `rm -rf` hides the bytes"
         " but every layer is still shipped.",
+        _CAT,
+    )
+)
+FILE_CAPABILITIES = register(
+    Rule(
+        "CK-IMG-018",
+        Severity.MEDIUM,
+        "File with capabilities",
+        "Remove the capabilities (`setcap -r FILE`, or drop them with the package's own"
+        " post-install step) and grant what the process needs at run time"
+        " (`--cap-add`, Kubernetes `securityContext.capabilities`), or allow-list the path.",
+        _CAT,
+    )
+)
+DEV_TOOL = register(
+    Rule(
+        "CK-IMG-019",
+        Severity.LOW,
+        "Compiler, debugger or interpreter in the image",
+        "Build in an earlier stage and copy only the artefacts into the final one; remove"
+        " debuggers; allow-list (`--allow-tool`) the interpreter the application runs on.",
+        _CAT,
+    )
+)
+EMPTY_PASSWORD = register(
+    Rule(
+        "CK-IMG-020",
+        Severity.HIGH,
+        "Account with an empty password",
+        "Lock the account (`passwd -l NAME` or `usermod -p '*' NAME`) or delete it.",
+        _CAT,
+    )
+)
+DUPLICATE_ID = register(
+    Rule(
+        "CK-IMG-021",
+        Severity.MEDIUM,
+        "Duplicate UID or GID",
+        "Give every user in /etc/passwd and every group in /etc/group its own numeric ID.",
+        _CAT,
+    )
+)
+NO_HEALTHCHECK = register(
+    Rule(
+        "CK-IMG-022",
+        Severity.INFO,
+        "No HEALTHCHECK in the image config",
+        "Add `HEALTHCHECK CMD <probe>` to the Dockerfile (or `HEALTHCHECK NONE` to say there is"
+        " none on purpose, e.g. when the orchestrator probes the container).",
+        _CAT,
+    )
+)
+SUDO_IN_HISTORY = register(
+    Rule(
+        "CK-IMG-023",
+        Severity.MEDIUM,
+        "sudo in the image history",
+        "Do not use sudo while building: RUN already runs as the current USER; switch with USER"
+        " and remove sudo from the final image.",
         _CAT,
     )
 )

@@ -1,4 +1,5 @@
-"""CK-IMG-002/003/004: shells, network/attack tools and package managers on the PATH.
+"""CK-IMG-002/003/004/019: shells, network/attack tools, package managers and compilers/debuggers/
+interpreters on the PATH.
 
 Only executable locations count: the usual PATH directories plus the ones the config's `PATH`
 names. Directories are resolved inside the image first, so with merged /usr (`/bin -> usr/bin`)
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 
 from caulk.check.image.inodes import REGULAR, InodeResolver, layer_digest
 from caulk.check.image.interface import ImageContext
-from caulk.check.image.rules import NETWORK_TOOL, PACKAGE_MANAGER, SHELL
+from caulk.check.image.rules import DEV_TOOL, NETWORK_TOOL, PACKAGE_MANAGER, SHELL
 from caulk.check.registry import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 
 __all__ = [
     "DEFAULT_PATH",
+    "DEV_TOOLS",
     "NETWORK_TOOLS",
     "PACKAGE_MANAGERS",
     "SHELLS",
@@ -46,21 +48,64 @@ PACKAGE_MANAGERS = frozenset(
     {"apt", "apt-get", "aptitude", "dpkg", "apk", "yum", "dnf", "tdnf", "microdnf", "rpm",
      "zypper", "pacman", "pip", "pip3", "easy_install"}
 )  # fmt: skip
+DEV_TOOLS = frozenset(
+    {# compilers, assemblers, linkers and build drivers
+     "gcc", "g++", "cc", "c++", "c89", "c99", "cpp", "clang", "clang++", "tcc", "gfortran",
+     "as", "ld", "ld.bfd", "ld.gold", "make", "gmake", "cmake", "ninja", "go", "gccgo", "rustc",
+     "cargo", "javac", "mvn", "gradle", "dotnet",
+     # debuggers and tracers
+     "gdb", "gdbserver", "lldb", "strace", "ltrace", "valgrind", "perf", "bpftrace",
+     # interpreters
+     "perl", "python", "python2", "python3", "ruby", "irb", "php", "node", "nodejs", "lua",
+     "luajit", "tclsh", "wish", "java", "jshell", "Rscript", "R", "erl", "guile"}
+)  # fmt: skip
 _PIP = re.compile(r"pip\d+(?:\.\d+)?")
+# versioned names of the same tools: gcc-12, python3.11, perl5.36.0, lua5.4, x86_64-linux-gnu-gcc-12
+_VERSIONED = re.compile(r"(?:[a-z0-9_]+-linux-gnu[a-z]*-)?([a-z+]+?)[-]?\d+(?:\.\d+)*")
 
-_RULES = {"shell": SHELL, "tool": NETWORK_TOOL, "package-manager": PACKAGE_MANAGER}
-_KIND = {"shell": "shell", "tool": "network tool", "package-manager": "package manager"}
+_RULES = {
+    "shell": SHELL,
+    "tool": NETWORK_TOOL,
+    "package-manager": PACKAGE_MANAGER,
+    "dev-tool": DEV_TOOL,
+}
+_KIND = {
+    "shell": "shell",
+    "tool": "network tool",
+    "package-manager": "package manager",
+    "dev-tool": "compiler/debugger/interpreter",
+}
 
 
 def classify(name: str) -> str | None:
-    """ "shell", "tool", "package-manager" or None for a file name."""
+    """ "shell", "tool", "package-manager", "dev-tool" or None for a file name."""
     if name in SHELLS:
         return "shell"
     if name in NETWORK_TOOLS:
         return "tool"
     if name in PACKAGE_MANAGERS or _PIP.fullmatch(name):
         return "package-manager"
+    if name in DEV_TOOLS:
+        return "dev-tool"
+    versioned = _VERSIONED.fullmatch(name)
+    if versioned and versioned.group(1) in DEV_TOOLS and versioned.group(1) not in SHELLS:
+        return "dev-tool"
+    if name.rsplit("-", 1)[-1] in ("gcc", "g++", "cpp", "ld", "as") and "-linux-" in name:
+        return "dev-tool"  # cross/triplet names: x86_64-linux-gnu-gcc
     return None
+
+
+def _spellings(name: str) -> set[str]:
+    """python3.11 -> {python3.11, python3, python}, gcc-12 -> {gcc-12, gcc}: so
+    `--allow-tool python3` covers python3.11 too."""
+    out = {name}
+    while re.search(r"[.-]\d+$", name):
+        name = re.sub(r"[.-]\d+$", "", name)
+        out.add(name)
+    found = _VERSIONED.fullmatch(name)
+    if found:
+        out.add(found.group(1))
+    return out
 
 
 def path_dirs(env: tuple[str, ...]) -> tuple[str, ...]:
@@ -112,7 +157,7 @@ def _groups(view: LayerView, dirs: tuple[str, ...]) -> dict[tuple[str, int], _Gr
 
 
 class ToolsCheck:
-    rules: tuple[Rule, ...] = (SHELL, NETWORK_TOOL, PACKAGE_MANAGER)
+    rules: tuple[Rule, ...] = (SHELL, NETWORK_TOOL, PACKAGE_MANAGER, DEV_TOOL)
     analyzers: tuple[FileAnalyzer, ...] = ()
 
     def run(self, ctx: ImageContext) -> Iterator[Finding]:
@@ -125,7 +170,7 @@ class ToolsCheck:
             by_kind: dict[str, set[str]] = {}
             for base in {posixpath.basename(n) for n in [*names, real]}:
                 kind = classify(base)
-                if kind is not None and base not in allow_tools:
+                if kind is not None and not _spellings(base) & allow_tools:
                     by_kind.setdefault(kind, set()).add(base)
             for kind, tools in sorted(by_kind.items()):
                 yield self._finding(ctx, kind, sorted(tools), real, layer, names)

@@ -6,6 +6,11 @@ both are accepted; `+incompatible` is build metadata and ignored; pseudo-version
 Toolchain tags map like golang.org/x/vuln's `GoTagToSemver`: `go1.20` → 1.20.0,
 `go1.21rc2` → 1.21.0-rc.2, `go1.19.8` → 1.19.8, `go1` → 1.0.0; anything after a space
 (`go1.22.1 X:nocoverageredesign`) is ignored.
+
+SBOMs write the `stdlib`/`toolchain` version in every form: `go1.19`, `1.19`, `v1.19`, `v1.19.8`,
+`1.21rc2`. `toolchain_semver` reads them all as the Go tag they name (1.19 = 1.19.0, as the Go
+toolchain does); the matcher applies it to those two packages only (a module's `v1.19` is not a
+valid module version and stays not understood).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import re
 from caulk.match.version.interface import SortKey, VersionScheme
 from caulk.match.version.semver import STRICT, semver_key
 
-__all__ = ["GoScheme", "go_tag_to_semver"]
+__all__ = ["TOOLCHAIN_PACKAGES", "GoScheme", "go_tag_to_semver", "toolchain_semver"]
+
+TOOLCHAIN_PACKAGES = frozenset({"stdlib", "toolchain"})
 
 _TAG = re.compile(r"go(\d+\.\d+)(\.\d+|)((beta|rc|-pre)(\d+))?\Z")
 
@@ -35,6 +42,16 @@ def go_tag_to_semver(tag: str) -> str | None:
     if m[3]:
         version += ("" if m[4].startswith("-") else "-") + m[4] + "." + m[5]
     return version
+
+
+def toolchain_semver(text: str) -> str | None:
+    """`1.19`, `v1.19`, `go1.19` → `1.19.0`; `v1.21rc2` → `1.21.0-rc.2`; None when `text` is not a
+    Go release in any spelling (SemVer text like `1.21.0-rc.2` is left to the scheme)."""
+    fields = text.split()
+    if not fields:
+        return None
+    bare = fields[0].removeprefix("go").removeprefix("v")
+    return go_tag_to_semver("go" + bare) if bare[:1].isdigit() else None
 
 
 class GoScheme(VersionScheme):

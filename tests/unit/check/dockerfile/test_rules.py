@@ -29,7 +29,7 @@ CASES = [
     ("CK-DF-023", "FROM a:1\nRUN sudo make install\n", "FROM a:1\nRUN make install\n"),
     ("CK-DF-024", "FROM a:1\nRUN useradd -u 123456789 app\n", "FROM a:1\nRUN useradd -l -u 123456789 app\n"),
     ("CK-DF-030", "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && rm -rf /var/lib/apt/lists/*\n",
-     "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && make && apt-get purge -y gcc && rm -rf /var/lib/apt/lists/*\n"),
+     "FROM debian:12\nRUN apt-get update && apt-get install -y gcc=12 && make && apt-get purge -y --auto-remove gcc && rm -rf /var/lib/apt/lists/*\n"),
     ("CK-DF-031", "FROM golang:1.22 AS b\nENV CGO_ENABLED=0\nRUN go build -o /app .\nFROM alpine:3.19\nCOPY --from=b /app /app\n",
      "FROM golang:1.22 AS b\nENV CGO_ENABLED=0\nRUN go build -o /app .\nFROM scratch\nCOPY --from=b /app /app\n"),
     ("CK-DF-032", "FROM debian:12\n", "FROM debian:12\nRUN find / -xdev -perm /6000 -type f -exec chmod a-s {} \\; || true\n"),
@@ -43,6 +43,7 @@ CASES = [
     ("CK-DF-043", "FROM d:1\nRUN apt-get update && apt-get install -y x=1 && rm -rf /tmp/x\n",
      "FROM d:1\nRUN apt-get update && apt-get install -y x=1 && rm -rf /var/lib/apt/lists/*\n"),
     ("CK-DF-044", "FROM d:1\nRUN apt-get install x=1\n", "FROM d:1\nRUN apt-get -qq install x=1\n"),
+    ("CK-DF-047", "FROM d:1\nRUN apt-get update && apt-get upgrade\n", "FROM d:1\nRUN apt-get update && apt-get upgrade -y\n"),
     ("CK-DF-045", "FROM d:1\nRUN apt install -y x\n", "FROM d:1\nRUN apt-get install -y x=1\n"),
     ("CK-DF-050", "FROM a:1\nRUN apk add --no-cache curl\n", "FROM a:1\nRUN apk add --no-cache -t .deps curl=8.0 git~2\n"),
     ("CK-DF-051", "FROM a:1\nRUN apk add --update curl=8\n", "FROM a:1\nRUN --mount=type=cache,target=/var/cache/apk apk add curl=8\n"),
@@ -148,3 +149,98 @@ def test_onbuild_run_is_analyzed() -> None:
 def test_opt_in_digest_rule() -> None:
     assert "CK-DF-012" not in codes("FROM d:1\n" + OK_TAIL)
     assert "CK-DF-012" in codes("FROM d:1\n" + OK_TAIL, LintConfig(require_digest=True))
+
+
+T = "USER 10001\nHEALTHCHECK CMD true\n"
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "apt-get update && apt-get upgrade -y",
+        "apt-get update && apt-get -qq dist-upgrade",
+        "apt-get update && apt-get -o APT::Get::Assume-Yes=true full-upgrade",
+    ],
+)
+def test_apt_update_then_upgrade_is_not_update_alone(run: str) -> None:
+    assert not {"CK-DF-041", "CK-DF-047"} & codes(f"FROM d:1\nRUN {run}\n{T}")
+
+
+@pytest.mark.parametrize(
+    "run", ["apt-get upgrade", "apt-get -q dist-upgrade", "apt-get -o Dpkg::Options::=x upgrade"]
+)
+def test_apt_upgrade_without_yes(run: str) -> None:
+    assert "CK-DF-047" in codes(f"FROM d:1\nRUN {run}\n{T}")
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "find / -xdev -perm /6000 -type f -exec chmod a-s {} +",
+        "find / -xdev -perm /6000 -type f -exec chmod u-s,g-s {} \\;",
+        "find / -perm /u=s,g=s -type f -print0 | xargs -0r chmod a-s",
+        "find / -path /proc -prune -o -perm /6000 -type f -exec chmod 0755 {} +",
+        "find / -perm /4000 -exec chmod u-s {} + && find / -perm /2000 -exec chmod g-s {} +",
+        "find / -xdev -perm /6000 -type f -delete",
+    ],
+)
+def test_real_defang_satisfies_032(run: str) -> None:
+    assert "CK-DF-032" not in codes(f"FROM debian:12\nRUN {run}\n{T}")
+
+
+@pytest.mark.parametrize(
+    ("run", "why"),
+    [
+        ("find / -perm /6000 -type f -exec ls -ld {} +", "`ls -ld {}`"),
+        ("find / -perm /6000 -type f", "runs nothing"),
+        ("chmod u-s /usr/bin/su", "named files only"),
+        ("find /usr/bin -perm /6000 -exec chmod a-s {} +", "does not start at /"),
+        ("find / -perm /6000 -name su -exec chmod a-s {} +", "narrowed by `-name su`"),
+        ("find / -perm -6000 -exec chmod a-s {} +", "does not select every"),
+        ("find / -perm /6000 -exec chmod u-s {} +", "leaves the setgid bits"),
+        ("find / -perm /6000 -exec chmod u+s {} +", "clears none of those bits"),
+    ],
+)
+def test_fake_defang_does_not_satisfy_032(run: str, why: str) -> None:
+    found = run_lint(f"FROM debian:12\nRUN {run}\n{T}").findings
+    assert why in next(f.message for f in found if f.rule_id == "CK-DF-032")
+
+
+def test_defang_as_non_root_user_does_not_count() -> None:
+    text = (
+        "FROM debian:12\nUSER 1000\nRUN find / -perm /6000 -exec chmod a-s {} +\nHEALTHCHECK NONE\n"
+    )
+    assert "non-root USER" in next(
+        f.message for f in run_lint(text).findings if f.rule_id == "CK-DF-032"
+    )
+
+
+@pytest.mark.parametrize(
+    ("run", "left"),
+    [
+        ("apt-get install -y gcc make && apt-get purge -y curl", True),
+        ("apt-get install -y gcc make && apt-get purge -y gcc", True),
+        ("apt-get install -y gcc make && apt-get purge -y gcc make", True),  # gcc-12 stays
+        ("apt-get install -y gcc make && apt-get purge -y --auto-remove gcc make", False),
+        ("apt-get purge -y gcc && apt-get install -y gcc", True),
+        ("D='gcc make' && apt-get install -y $D && apt-get purge -y --auto-remove $D", False),
+        (
+            "apt-get install -y gcc && apt-mark auto '.*' > /dev/null && apt-get purge -y --auto-remove",
+            False,
+        ),
+        ("apt-get install -y gcc && apt-get autoremove -y", True),
+        ("apt install -y build-essential && make && apt remove -y build-essential", True),
+        (
+            "apt-get install -y build-essential && apt-get purge -y --auto-remove build-essential",
+            False,
+        ),
+        (
+            "apt-get install -y gcc make && apt-get remove -y gcc make && apt-get autoremove -y",
+            False,
+        ),
+        ("apk add --virtual .build-deps gcc musl-dev && make && apk del .build-deps", False),
+        ("apk add --virtual .build-deps gcc musl-dev && apk add make && apk del .build-deps", True),
+    ],
+)
+def test_toolchain_purge_must_remove_what_was_installed(run: str, left: bool) -> None:
+    assert ("CK-DF-030" in codes(f"FROM debian:12\nRUN {run}\n{T}")) is left

@@ -87,6 +87,22 @@ def test_bookworm_tools_network_tools() -> None:
     assert of("bookworm-tools", "CK-IMG-007") == []
 
 
+@pytest.mark.images("bookworm-tools")
+def test_bookworm_tools_interpreters_and_dockle_checks() -> None:
+    dev = {f.location.path: dict(f.details)["tools"] for f in of("bookworm-tools", "CK-IMG-019")}
+    # perl-base (Essential in minbase) and python3.11-minimal: nothing else on the PATH
+    assert dev == {
+        "/usr/bin/perl": "perl, perl5.36.0",
+        "/usr/bin/python3.11": "python3, python3.11",
+    }
+    assert of("bookworm-tools", "CK-IMG-018") == []  # minbase runs no setcap
+    assert of("bookworm-tools", "CK-IMG-020") == []  # root:* and system accounts are locked
+    assert of("bookworm-tools", "CK-IMG-021") == []
+    assert [f.message for f in of("bookworm-tools", "CK-IMG-022")] == [
+        "the image config has no HEALTHCHECK"
+    ]
+
+
 @pytest.mark.images("bookworm-layers")
 def test_bookworm_layers_secrets_every_layer() -> None:
     files = {(f.location.path, f.location.layer): f for f in of("bookworm-layers", "CK-IMG-007")}

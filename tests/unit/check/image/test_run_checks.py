@@ -34,7 +34,7 @@ def test_rules_are_registered_documented_and_unique() -> None:
 
 def test_analyzers_for_dedupes_by_name() -> None:
     names = [a.name for a in analyzers_for([*ALL_CHECKS, *ALL_CHECKS])]
-    assert names == ["passwd", "secrets"]
+    assert names == ["passwd", "secrets", "shadow", "group"]
 
 
 def test_sorted_and_disabled() -> None:

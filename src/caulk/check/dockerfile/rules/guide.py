@@ -8,58 +8,14 @@ import re
 from collections.abc import Iterator
 
 from caulk.check.dockerfile import catalog as cat
-from caulk.check.dockerfile.context import Hit, LintContext, Run, register_check
+from caulk.check.dockerfile.context import Hit, LintContext, register_check
+from caulk.check.dockerfile.rules.defang import defang_problem
+from caulk.check.dockerfile.rules.toolchain import stage_env, toolchain_left
 from caulk.check.dockerfile.syntax import Stage
 
 __all__: list[str] = []
 
-TOOLCHAIN_PACKAGES = frozenset(
-    [
-        "gcc",
-        "g++",
-        "gcc-c++",
-        "make",
-        "cmake",
-        "build-essential",
-        "build-base",
-        "clang",
-        "llvm",
-        "golang",
-        "golang-go",
-        "go",
-        "maven",
-        "gradle",
-        "rustc",
-        "cargo",
-        "rust",
-        "default-jdk",
-        "openjdk-jdk",
-        "musl-dev",
-        "libc-dev",
-        "libc6-dev",
-        "autoconf",
-        "automake",
-        "libtool",
-    ]
-)
-_JDK = re.compile(r"^(openjdk-?\d*-jdk(-headless)?|openjdk\d*(-jdk)?|java-\d+-openjdk-devel)$")
-_BUILD_COMMANDS = {
-    "go": ("build",),
-    "mvn": ("package", "install", "compile", "verify"),
-    "gradle": ("build", "assemble"),
-    "cargo": ("build", "install"),
-}
-_INSTALLERS = {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install",
-               "dnf": "install", "microdnf": "install", "zypper": "install"}  # fmt: skip
-_REMOVERS = {"apt-get": ("purge", "remove", "autoremove"), "apk": ("del",),
-             "yum": ("remove", "erase", "autoremove"), "dnf": ("remove", "autoremove")}  # fmt: skip
 _DISTROLESS = re.compile(r"(^|/)(distroless|static|chainguard|wolfi-base)|gcr\.io/distroless")
-_DEFANG = re.compile(r"chmod\s+(?:[augo]*-s|[0-7]*[0-7]{3}\b.*-perm)|-perm\s+/?[+-]?[46]000")
-
-
-def _toolchain(name: str) -> bool:
-    base = name.split("=", 1)[0].split("~", 1)[0]
-    return base in TOOLCHAIN_PACKAGES or bool(_JDK.match(base))
 
 
 def _lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
@@ -70,23 +26,6 @@ def _lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
     return out
 
 
-def _toolchain_in(run: Run) -> str | None:
-    removed = any(c.name in _REMOVERS and c.subcommand() in _REMOVERS[c.name] for c in run.commands)
-    for c in run.commands:
-        verb = _INSTALLERS.get(c.name)
-        if verb and c.has_arg(verb) and not removed:
-            for p in c.positional():
-                if _toolchain(p):
-                    return f"{c.name} {verb} {p}"
-        subs = _BUILD_COMMANDS.get(c.name)
-        if subs and c.subcommand() in subs:
-            return f"{c.name} {c.subcommand()}"
-        prod = ("--production", "--only=production", "--omit=dev")
-        if c.name == "npm" and c.subcommand() == "ci" and not any(a in prod for a in c.args):
-            return "npm ci (with devDependencies)"
-    return None
-
-
 @register_check(cat.TOOLCHAIN, cat.STATIC_BINARY, cat.NO_DEFANG, cat.NO_HEALTHCHECK)
 def final_stage(ctx: LintContext) -> Iterator[Hit]:
     final = ctx.dockerfile.final_stage
@@ -95,8 +34,9 @@ def final_stage(ctx: LintContext) -> Iterator[Hit]:
     lineage = _lineage(ctx, final)
     indexes = {s.index for s in lineage}
     runs = [r for r in ctx.runs if r.stage in indexes and r.instruction.keyword == "RUN"]
+    env = stage_env(ctx, indexes)
     for run in runs:
-        what = _toolchain_in(run)
+        what = toolchain_left(run, env)
         if what is not None:
             yield Hit(
                 cat.TOOLCHAIN,
@@ -118,12 +58,10 @@ def final_stage(ctx: LintContext) -> Iterator[Hit]:
                 "use FROM scratch or distroless",
                 final.from_instruction,
             )
-    if not bare and not any(_DEFANG.search(" ".join(s.text for s in r.scripts)) for r in runs):
-        yield Hit(
-            cat.NO_DEFANG,
-            f"the final stage keeps {root.base.text}'s setuid/setgid binaries",
-            final.from_instruction,
-        )
+    if not bare:
+        problem = defang_problem(ctx, lineage, runs)
+        if problem is not None:
+            yield Hit(cat.NO_DEFANG, problem, final.from_instruction)
     if not any(i.keyword == "HEALTHCHECK" for s in lineage for i in s.instructions):
         yield Hit(cat.NO_HEALTHCHECK, "the final stage has no HEALTHCHECK", final.from_instruction)
 

@@ -58,8 +58,7 @@ def apt_install(ctx: LintContext) -> Iterator[Hit]:
                 yield run.hit(cat.APT_PIN, _pkg_message("unpinned apt packages", loose), cmd)
                 break
         for cmd in installs:
-            qs = sum(1 for f, _ in cmd.flags() if f == "q")
-            if not cmd.has_flag("y", "yes", "assume-yes") and qs < 2:
+            if not assumes_yes(cmd):
                 yield run.hit(cat.APT_YES, "apt-get install without -y", cmd)
                 break
         for cmd in installs:
@@ -76,6 +75,48 @@ def apt_install(ctx: LintContext) -> Iterator[Hit]:
             break
 
 
+def assumes_yes(cmd: Command) -> bool:
+    """apt-get answers its own prompts: -y/--yes/--assume-yes, -qq (quiet level 2 implies -y),
+    or `-o APT::Get::Assume-Yes=true`."""
+    if cmd.has_flag("y", "yes", "assume-yes"):
+        return True
+    if sum(1 for f, _ in cmd.flags() if f == "q") >= 2 or any(
+        a in ("-q=2", "--quiet=2") for a in cmd.args
+    ):
+        return True
+    return any(
+        a.lower().replace("apt::get::assume-yes=", "", 1) in ("true", "1", "yes")
+        for a in cmd.args
+        if a.lower().startswith("apt::get::assume-yes=")
+    )
+
+
+_APT_UPGRADES = ("upgrade", "dist-upgrade", "full-upgrade")
+
+
+def _apt_action(cmd: Command) -> str | None:
+    pos = cmd.positional(("o", "option", "t", "target-release", "c", "config-file"))
+    return pos[0] if pos else None
+
+
+def _apt_upgrades(run: Run) -> list[Command]:
+    return [c for c in _with(run, "apt-get") if _apt_action(c) in _APT_UPGRADES]
+
+
+@register_check(cat.APT_UPGRADE_YES)
+def apt_upgrade(ctx: LintContext) -> Iterator[Hit]:
+    for run in ctx.runs:
+        for cmd in _apt_upgrades(run):
+            if not assumes_yes(cmd):
+                yield run.hit(
+                    cat.APT_UPGRADE_YES,
+                    f"apt-get {_apt_action(cmd)} without -y aborts a non-interactive build"
+                    " as soon as a package is to be upgraded",
+                    cmd,
+                )
+                break
+
+
 def _kept_stages(ctx: LintContext) -> set[int]:
     """The final stage and the stages other stages build FROM (their layers ship)."""
     kept = {len(ctx.stages) - 1} if ctx.stages else set()
@@ -90,6 +131,7 @@ def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
     for run in ctx.runs:
         updates = _with(run, "apt-get", "update")
         installs = _with(run, "apt-get", "install")
+        upgrades = _apt_upgrades(run)
         shipped = run.stage in kept or run.stage < 0 or run.instruction.keyword == "ONBUILD"
         lists_kept = not _removes(run, "/var/lib/apt/lists") and not (
             _cache_mount(run, "/var/lib/apt/lists")
@@ -102,15 +144,16 @@ def apt_cleanup(ctx: LintContext) -> Iterator[Hit]:
         cleaned = _with(run, "apt-get", "clean", "autoclean") or _removes(run, "/var/cache/apt")
         if installs and shipped and not cleaned and not _cache_mount(run, "/var/cache/apt"):
             yield run.hit(cat.APT_CLEAN, "apt-get install without apt-get clean", installs[0])
-        if updates and not installs:
+        if updates and not installs and not upgrades:
             yield run.hit(
                 cat.APT_UPDATE_ALONE, "apt-get update in a RUN that installs nothing", updates[0]
             )
-        elif installs and not updates and run.stage in updated:
+        elif (installs or upgrades) and not updates and run.stage in updated:
             yield run.hit(
                 cat.APT_UPDATE_ALONE,
-                "apt-get install relies on an apt-get update from an earlier RUN (stale cache)",
-                installs[0],
+                f"apt-get {'install' if installs else _apt_action(upgrades[0])} relies on an"
+                " apt-get update from an earlier RUN (stale cache)",
+                (installs or upgrades)[0],
             )
         if updates:
             updated.add(run.stage)
