@@ -18,7 +18,7 @@ from tests.conftest import CaulkRun
 
 pytestmark = [pytest.mark.integration]
 
-FLAGS = ("--remove-shells", "--remove-tools", "--remove-package-managers", "--user")
+FLAGS = ("--remove-shells", "--remove-tools", "--remove-package-managers", "--user", "--force")
 SHELLS = ("sh", "bash", "dash", "rbash")
 DIVE = Path(sys.executable).parent / "dive"
 
@@ -124,7 +124,7 @@ def test_outputs_accepted_by_skopeo_and_dive(image_ref: Callable[..., str], tmp_
         f"docker-archive:{tmp_path / 'img.docker.tar'}:caulk/bookworm:defanged",
     )
     for dest in (oci, oci_archive, docker_archive):
-        _defang(src, dest, "--remove-shells", "--user")
+        _defang(src, dest, "--remove-shells", "--user", "--force")
         inspected = json.loads(_skopeo("inspect", dest))
         assert len(inspected["Layers"]) == 2
         config = json.loads(_skopeo("inspect", "--config", dest))
@@ -151,7 +151,7 @@ def test_same_input_and_flags_same_digest(image_ref: Callable[..., str], tmp_pat
     src = image_ref("bookworm")
     digests = set()
     for name in ("a", "b"):
-        result = _defang(src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user")
+        result = _defang(src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user", "--force")
         digests.add(result.stdout.split("manifest ")[-1].strip())
     assert len(digests) == 1
     other = _defang(src, f"oci:{tmp_path / 'c'}:x", "--remove-tools")
@@ -164,7 +164,7 @@ def test_squash_removes_the_bytes_from_the_image(
 ) -> None:
     src = image_ref("bookworm")
     out = tmp_path / "squashed"
-    _defang(src, f"oci:{out}:s", "--squash", "--remove-shells")
+    _defang(src, f"oci:{out}:s", "--squash", "--remove-shells", "--force")
     with open_image(f"oci:{out}:s") as image:
         assert len(image.layers) == 1
         assert all(h.empty_layer for h in image.config.history[:-1])
@@ -210,4 +210,20 @@ def test_error_leaves_nothing(image_ref: Callable[..., str], tmp_path: Path) -> 
     result = _run("defang", src, "--output", f"oci-archive:{dest / 'x.tar'}", "--remove", "/nope")
     assert result.code == 2 and "--remove /nope: no such path" in result.stderr
     assert "Traceback" not in result.stderr
+    assert list(dest.iterdir()) == []
+
+
+@pytest.mark.images("bookworm")
+def test_remove_shells_refuses_when_cmd_needs_bash(
+    image_ref: Callable[..., str], tmp_path: Path
+) -> None:
+    src = image_ref("bookworm")  # config Cmd ["/bin/bash"], as the mmdebstrap recipe writes it
+    dest = tmp_path / "out"
+    dest.mkdir()
+    result = _run("defang", src, "--output", f"oci:{dest / 'o'}:x", "--remove-shells")
+    assert result.code == 2, result
+    assert result.stderr.startswith(
+        "caulk: Cmd runs /bin/bash = /usr/bin/bash, which --remove-shells removes"
+    )
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert list(dest.iterdir()) == []

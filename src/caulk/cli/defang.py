@@ -43,6 +43,11 @@ __all__ = ["defang_command"]
     help="Run as this non-root user, created if absent (alone: nonroot, 65532).",
 )
 @click.option("--squash", is_flag=True, help="Write one layer holding the final filesystem.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write the image even when its Entrypoint/Cmd/Healthcheck needs a removed program.",
+)
 @click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Platform to pick from an index.")
 @registry_options
 @click.pass_context
@@ -56,6 +61,7 @@ def defang_command(
     remove_paths: tuple[str, ...],
     user: str | None,
     squash: bool,
+    force: bool,
     platform: str | None,
 ) -> None:
     """Write IMAGE with SETUID/SETGID bits cleared (one new top layer), optionally without
@@ -84,6 +90,7 @@ def defang_command(
         remove_paths=remove_paths,
         user=UserSpec.parse(user) if user is not None else None,
         squash=squash,
+        force=force,
         created=created_from_epoch(epoch) if epoch else None,
     )
     with open_image(image, platform=Platform.parse(platform) if platform else None) as img:

@@ -11,14 +11,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from caulk.errors import ImageFormatError
+from caulk.errors import ImageFormatError, UsageError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.harden.accounts import AccountPlan, AccountsAnalyzer, plan_account
 from caulk.harden.content import read_member
 from caulk.harden.options import DefangOptions
 from caulk.harden.paths import LinkResolver
-from caulk.harden.plan import ClearedFile, DefangPlan, LayerMember, MemberKind
+from caulk.harden.plan import ClearedFile, DefangPlan, LayerMember, MemberKind, Removal
 from caulk.harden.removals import is_removed, plan_removals
+from caulk.harden.startup import Need, startup_needs, unmet_needs
 from caulk.source.interface import Image
 
 __all__ = ["DEFANG_ANALYZERS", "defang", "tar_order"]
@@ -188,6 +189,36 @@ def _parents(members: Iterable[LayerMember], final: Mapping[str, FileEntry]) -> 
     return list(parents.values())
 
 
+_FLAGS = {
+    "shell": "--remove-shells",
+    "tool": "--remove-tools",
+    "package manager": "--remove-package-managers",
+}
+
+
+def _unmet_message(need: Need, removal: Removal) -> str:
+    flag = _FLAGS.get(removal.reason, f"--remove {removal.path}")
+    via = f" (through {need.via})" if need.via else ""
+    chain = " -> ".join(need.names)
+    return f"{need.source} runs {need.program}{via} = {chain}, which {flag} removes"
+
+
+def check_startup(image: Image, view: LayerView, removals: Iterable[Removal], force: bool) -> None:
+    """Refuse (UsageError, exit 2) when Entrypoint/Cmd/Healthcheck needs a removed program;
+    with `force`, warn instead."""
+    unmet = unmet_needs(startup_needs(image, view), removals)
+    if not unmet:
+        return
+    if not force:
+        more = f" (and {len(unmet) - 1} more)" if len(unmet) > 1 else ""
+        raise UsageError(
+            f"{_unmet_message(*unmet[0])}{more}: the output could not start; keep it, change "
+            "the command, or pass --force"
+        )
+    for need, removal in unmet:
+        log.warning("--force: %s", _unmet_message(need, removal))
+
+
 def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     """The plan for a de-fanged `image` whose filesystem is `view` (built with
     `DEFANG_ANALYZERS` to avoid re-reading /etc/passwd and /etc/group)."""
@@ -196,6 +227,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     final = view.squashed()
     links = LinkResolver(view)
     removals = plan_removals(view, options, image.config.env)
+    check_startup(image, view, removals, options.force)
     removed = {r.path for r in removals}
 
     def keep(path: str) -> bool:

@@ -49,6 +49,7 @@ class DefangOptions:
     user: UserSpec | None = None
     squash: bool = False
     created: str | None = None  # RFC 3339 for the new history entry; None: the image's `created`
+    force: bool = False  # write even when Entrypoint/Cmd/Healthcheck needs a removed program
 
     def command_line(self) -> str:
         """The canonical command recorded in the history (independent of argument order)."""
