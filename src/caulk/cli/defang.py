@@ -9,6 +9,7 @@ import click
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import UsageError
+from caulk.harden.layer import LayerDigests
 from caulk.source.interface import Platform
 
 __all__ = ["defang_command"]
@@ -93,10 +94,12 @@ def defang_command(
         force=force,
         created=created_from_epoch(epoch) if epoch else None,
     )
+    layers: list[LayerDigests] = []
     with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
         view = build_view(img, DEFANG_ANALYZERS)
         plan = defang(img, view, options)
-        written = write_defanged(img, plan, output, view=view)
+        written = write_defanged(img, plan, output, view=view, on_layer=layers.append)
+        input_bytes = sum(layer.descriptor.size for layer in img.layers)
     if ctx.obj and ctx.obj.get("quiet"):
         click.echo(written.manifest_digest)
         return
@@ -108,6 +111,12 @@ def defang_command(
     if plan.user is not None:
         created = f" (added user {plan.created_user})" if plan.created_user else ""
         click.echo(f"user     {plan.user}{created}")
+    if squash and layers and layers[0].tried:
+        tried = ", ".join(f"{name} {size}" for name, size in layers[0].tried)
+        click.echo(
+            f"layer    {layers[0].codec}: {layers[0].size} bytes; input {input_bytes} bytes "
+            f"compressed (tried {tried})"
+        )
     click.echo(
         f"wrote {written.destination}: {len(plan.cleared)} setuid/setgid cleared, "
         f"{len(plan.removed)} removed{', squashed' if squash else ''}; "
