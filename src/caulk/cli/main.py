@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "scan": "caulk.cli.scan",
     "copy": "caulk.cli.copy",
     "defang": "caulk.cli.defang",
+    "layers": "caulk.cli.layers",
     "lint": "caulk.cli.lint",
     "db": "caulk.cli.db",
     "sbom": "caulk.cli.sbom",
