@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs (as root) or names (otherwise) the Debian packages the test suite talks to:
 # the real registry, skopeo/umoci (peer tools), mmdebstrap (real test images), pigz/zstd (benchmarks),
-# golang-go (`go version -m`), rpm + db5.3-util (real rpm databases in all formats as catalog oracles).
+# golang-go (`go version -m`), rpm + db5.3-util (real rpm databases in all formats as catalog oracles),
+# apparmor (`apparmor_parser -Q -K` checks caulk profile apparmor), strace (records the file-access
+# profile fixture of caulk defang --from-profile).
 set -euo pipefail
-PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util)
+PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util apparmor strace)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "copy": "caulk.cli.copy",
     "defang": "caulk.cli.defang",
     "layers": "caulk.cli.layers",
+    "profile": "caulk.cli.profile",
     "lint": "caulk.cli.lint",
     "db": "caulk.cli.db",
     "sbom": "caulk.cli.sbom",
