@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -234,3 +235,46 @@ def test_remove_shells_refuses_when_cmd_needs_bash(
     )
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert list(dest.iterdir()) == []
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "harden"
+
+
+def _run_in(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run a program of an unpacked image inside it (`chroot`; `unshare -r` when not root)."""
+    prefix = ["chroot"] if os.geteuid() == 0 else ["unshare", "-r", "chroot"]
+    return subprocess.run([*prefix, str(root), *argv], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.images("bookworm")
+def test_keep_only_ls_runs_and_peers_read_it(image_ref: Callable[..., str], tmp_path: Path) -> None:
+    src = image_ref("bookworm")
+    out = tmp_path / "slim"
+    result = _defang(src, f"oci:{out}:s", "--keep-only", "/usr/bin/ls")
+    inspected = json.loads(_skopeo("inspect", f"oci:{out}:s"))
+    assert len(inspected["Layers"]) == 1
+    with open_image(f"oci:{out}:s") as image, open_image(src) as original:
+        slim = image.layers[0].descriptor.size
+        assert slim * 10 < sum(la.descriptor.size for la in original.layers), result.stdout
+    root = _unpack(out, "s", tmp_path / "bundle")
+    ran = _run_in(root, "/usr/bin/ls", "-ln", "/etc/passwd")  # libselinux, libpcre2, libc, ld.so
+    assert ran.returncode == 0 and " 0 0 " in ran.stdout, ran.stderr
+    ran = _run_in(root, "/bin/bash", "-c", "echo started")  # Cmd ["/bin/bash"] is kept
+    assert ran.stdout == "started\n", ran.stderr
+    assert not (root / "usr/bin/cat").exists() and not (root / "usr/bin/dpkg").exists()
+
+
+@pytest.mark.images("bookworm")
+def test_from_recorded_strace_profile_runs_the_recorded_command(
+    image_ref: Callable[..., str], image_rootfs: Callable[[str], Path], tmp_path: Path
+) -> None:
+    src = image_ref("bookworm")
+    command = ("/usr/bin/ls", "-l", "/etc/debian_version")  # what strace-ls.txt recorded
+    expected = _run_in(image_rootfs("bookworm"), *command)
+    assert expected.returncode == 0 and "root root" in expected.stdout
+    out = tmp_path / "profiled"
+    _defang(src, f"oci:{out}:p", "--from-profile", str(FIXTURES / "strace-ls.txt"))
+    root = _unpack(out, "p", tmp_path / "bundle")
+    ran = _run_in(root, *command)
+    assert (ran.returncode, ran.stdout) == (0, expected.stdout), ran.stderr
+    assert not (root / "usr/bin/cat").exists()

@@ -15,6 +15,7 @@ from caulk.errors import ImageFormatError, UsageError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.harden.accounts import AccountPlan, AccountsAnalyzer, plan_account
 from caulk.harden.content import read_member
+from caulk.harden.keep import kept_paths
 from caulk.harden.options import DefangOptions
 from caulk.harden.paths import LinkResolver
 from caulk.harden.plan import ClearedFile, DefangPlan, LayerMember, MemberKind, Removal
@@ -203,10 +204,10 @@ def _unmet_message(need: Need, removal: Removal) -> str:
     return f"{need.source} runs {need.program}{via} = {chain}, which {flag} removes"
 
 
-def check_startup(image: Image, view: LayerView, removals: Iterable[Removal], force: bool) -> None:
+def check_startup(needs: Iterable[Need], removals: Iterable[Removal], force: bool) -> None:
     """Refuse (UsageError, exit 2) when Entrypoint/Cmd/Healthcheck needs a removed program;
     with `force`, warn instead."""
-    unmet = unmet_needs(startup_needs(image, view), removals)
+    unmet = unmet_needs(needs, removals)
     if not unmet:
         return
     if not force:
@@ -227,15 +228,18 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     final = view.squashed()
     links = LinkResolver(view)
     removals = plan_removals(view, options, image.config.env)
-    check_startup(image, view, removals, options.force)
+    needs = startup_needs(image, view)
+    check_startup(needs, removals, options.force)
     removed = {r.path for r in removals}
+    squash = options.squash or options.keep is not None
+    kept = kept_paths(view, options.keep, needs) if options.keep is not None else None
 
     def keep(path: str) -> bool:
-        return not is_removed(path, removed)
+        return (kept is None or path in kept) and not is_removed(path, removed)
 
-    groups = _inode_groups(final, links, keep, setuid_only=not options.squash)
+    groups = _inode_groups(final, links, keep, setuid_only=not squash)
     members, cleared = _file_members(groups, links, final)
-    if options.squash:
+    if squash:
         members += _squash_others(final, keep)
     else:
         members += [LayerMember(p, MemberKind.WHITEOUT, 0o644, mtime=mtime) for p in removed]
@@ -251,7 +255,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
         replaced = {m.path for m in _account_members(account, final, mtime)}
         members = [m for m in members if m.path not in replaced]
         members += _account_members(account, final, mtime)
-    if not options.squash:
+    if not squash:
         members += _parents(members, final)
     members.sort(key=lambda m: tar_order(m.path))
     log.debug("defang %s: %d members", image.reference, len(members))
@@ -261,7 +265,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
         removed=removals,
         user=account.config_user if account else None,
         created_user=account.name if account and account.created_user else None,
-        squash=options.squash,
+        squash=squash,
         created=created,
         created_by=options.command_line(),
     )
