@@ -63,8 +63,10 @@ def test_seccomp_on_debian_keeps_everything_and_says_why(
     doc = json.loads(out.read_text())
     assert doc["defaultAction"] == "SCMP_ACT_ERRNO"
     assert doc["archMap"][0]["architecture"] == "SCMP_ARCH_X86_64"
-    (allow,) = doc["syscalls"]
+    allow, *personality = doc["syscalls"]
     assert allow["action"] == "SCMP_ACT_ALLOW"
+    assert {r["args"][0]["value"] for r in personality} == {0, 8, 0x20000, 0x20008, 0xFFFFFFFF}
+    assert all(r["names"] == ["personality"] for r in personality)
     assert allow["names"] == sorted(base_allow_list())  # nothing removed
     assert "static program /usr/sbin/ldconfig" in proc.stderr  # glibc's ldconfig is static
     assert {"read", "write", "execve", "ptrace"} <= set(allow["names"])
@@ -107,3 +109,40 @@ def test_seccomp_removes_only_what_is_proven(
         assert proof.removed == ()  # type: ignore[attr-defined]
         assert "ptrace" in names
     assert {"read", "execve", "mmap"} <= names
+
+
+@pytest.mark.images("bookworm")
+def test_runc_runs_the_image_under_the_seccomp_profile(
+    image_ref: Callable[..., str], tmp_path: Path
+) -> None:
+    """A real consumer: runc loads the profile (libseccomp), the image's programs run under it,
+    and a call the profile leaves out (unshare) fails with EPERM — and works without it."""
+    runc = shutil.which("runc")
+    assert runc is not None, "runc missing: scripts/system-deps.sh (runc)"
+    ref = image_ref("bookworm")
+    profile = tmp_path / "seccomp.json"
+    assert _caulk("profile", "seccomp", ref, "-o", str(profile)).returncode == 0
+    layout = ref.split(":", 1)[1].rsplit(":", 1)[0]
+    bundle = tmp_path / "bundle"
+    subprocess.run(["umoci", "unpack", "--image", f"{layout}:latest", str(bundle)],
+                   check=True, capture_output=True)  # fmt: skip
+    script = "ls / >/dev/null && echo started; unshare --user true; echo unshare=$?"
+
+    def run(seccomp: dict[str, object] | None) -> str:
+        config = json.loads((bundle / "config.json").read_text())
+        config["process"].update(args=["/bin/sh", "-c", script], terminal=False)
+        config["linux"].pop("seccomp", None)
+        if seccomp is not None:
+            config["linux"]["seccomp"] = seccomp
+        (bundle / "config.json").write_text(json.dumps(config))
+        proc = subprocess.run(
+            [runc, "--root", str(tmp_path / "state"), "run", "--bundle", str(bundle),
+             f"caulk-{tmp_path.name}"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        return proc.stdout + proc.stderr
+
+    confined = run(json.loads(profile.read_text()))
+    assert "started" in confined and "unshare=1" in confined, confined
+    assert "Operation not permitted" in confined
+    assert "unshare=0" in run(None)  # the denial is the profile's doing

@@ -37,6 +37,8 @@ CANDIDATES: dict[str, frozenset[str]] = {
     "userfaultfd": frozenset({"userfaultfd"}),
     "fanotify_mark": frozenset({"fanotify_mark"}),
 }
+# personality(2) values Docker allows: PER_LINUX, UNAME26, PER_LINUX32, UNAME26|PER_LINUX32, query
+PERSONALITIES = (0x0, 0x0008, 0x20000, 0x20008, 0xFFFFFFFF)
 ESCAPES = frozenset({"syscall", "ffi_call", "ffi_call_go"})
 ARCH_MAP = (
     {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
@@ -102,6 +104,16 @@ def seccomp_profile(view: LayerView) -> tuple[dict[str, Any], Proof]:
         "defaultAction": "SCMP_ACT_ERRNO",
         "defaultErrnoRet": 1,
         "archMap": [dict(a) for a in ARCH_MAP],
-        "syscalls": [{"names": sorted(names), "action": "SCMP_ACT_ALLOW"}],
+        "syscalls": [
+            {"names": sorted(names), "action": "SCMP_ACT_ALLOW"},
+            *(
+                {
+                    "names": ["personality"],
+                    "action": "SCMP_ACT_ALLOW",
+                    "args": [{"index": 0, "value": value, "op": "SCMP_CMP_EQ"}],
+                }
+                for value in PERSONALITIES
+            ),
+        ],
     }
     return doc, proof
