@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.elfdeps import read_elf_deps
 from caulk.fs.view import build_view
 from caulk.profile import PROFILE_ANALYZERS, seccomp_profile
 from caulk.profile.seccomp import CANDIDATES, base_allow_list
@@ -146,3 +147,16 @@ def test_runc_runs_the_image_under_the_seccomp_profile(
     assert "started" in confined and "unshare=1" in confined, confined
     assert "Operation not permitted" in confined
     assert "unshare=0" in run(None)  # the denial is the profile's doing
+
+
+@pytest.mark.images("bookworm")
+def test_elf_deps_of_real_debian_files(image_rootfs: Callable[[str], Path]) -> None:
+    root = image_rootfs("bookworm")
+    ls = read_elf_deps((root / "usr/bin/ls").read_bytes())
+    assert ls.interpreter == "/lib64/ld-linux-x86-64.so.2"
+    assert ls.needed == ("libselinux.so.1", "libc.so.6") and ls.pie and not ls.static
+    libc = read_elf_deps((root / LIB / "libc.so.6").read_bytes())
+    assert libc.soname == "libc.so.6" and not libc.static
+    assert read_elf_deps((root / "usr/sbin/ldconfig").read_bytes()).static
+    choom = read_elf_deps((root / "usr/bin/choom").read_bytes())
+    assert choom.imports is not None and "syscall" in choom.imports

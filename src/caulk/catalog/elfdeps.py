@@ -128,7 +128,7 @@ class ElfDepsAnalyzer:
 
     name = "caulk.elfdeps"
     version = "1"
-    max_size = 256 * 1024 * 1024
+    max_size = 64 * 1024 * 1024  # larger files are not read (memory): an Unknown, not a result
 
     def wants(self, entry: FileEntry) -> bool:
         if entry.type is not EntryType.FILE or entry.size < 64:

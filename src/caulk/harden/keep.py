@@ -205,6 +205,9 @@ class _Closure:
     def elf_needs(self, path: str) -> None:
         deps = self.view.result(ElfDepsAnalyzer.name, path)
         if not isinstance(deps, ElfDeps):
+            entry = self.final.get(path)
+            if deps is None and entry is not None and ElfDepsAnalyzer().wants(entry):
+                log.warning("%s was not read (too large?): its libraries are not followed", path)
             return
         if deps.interpreter and not self.keep_path(deps.interpreter, tree=False):
             log.warning("%s: its interpreter %s is not in the image", path, deps.interpreter)

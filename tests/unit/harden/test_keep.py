@@ -95,3 +95,25 @@ def test_parse_strace_escapes_and_truncation() -> None:
 def test_bad_profiles(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_profile(text, "p.txt")
+
+
+def test_cli_keep_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.unit.harden.test_cli import _caulk
+
+    root = synth.oci_layout(tmp_path / "in", [synth.tar(ROOT)])
+    src, out = f"oci:{root}:latest", tmp_path / "out.tar"
+    profile = tmp_path / "p.txt"
+    profile.write_text("/usr/bin/other\n")
+    bad = [
+        (("--keep-only", "usr/bin/app"), "give an absolute path"),
+        (("--keep-only", "/usr/bin/app", "--from-profile", str(profile)), "give one of them"),
+        (("--keep-only", "/nope"), "--keep-only /nope: no such path"),
+    ]
+    for args, message in bad:
+        code, _, err = _caulk(capsys, "defang", src, "-o", f"oci-archive:{out}", *args)
+        assert code == 2 and message in err and err.count("\n") == 1, err
+        assert not out.exists()
+    code, stdout, err = _caulk(capsys, "defang", src, "-o", f"oci-archive:{out}",
+                               "--from-profile", str(profile))  # fmt: skip
+    assert code == 0, err
+    assert "squashed" in stdout and "layer    gzip isal-3" in stdout
