@@ -228,7 +228,8 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     final = view.squashed()
     links = LinkResolver(view)
     removals = plan_removals(view, options, image.config.env)
-    needs = startup_needs(image, view)
+    # (reading a #! line may re-stream a layer: only when something is removed or left out)
+    needs = startup_needs(image, view) if removals or options.keep is not None else ()
     check_startup(needs, removals, options.force)
     removed = {r.path for r in removals}
     squash = options.squash or options.keep is not None
