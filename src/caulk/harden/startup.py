@@ -164,8 +164,8 @@ class _Collector:
 def startup_needs(image: Image, view: LayerView) -> tuple[Need, ...]:
     config = image.config
     collector = _Collector(image, view, image_path_dirs(config), config.working_dir, [])
-    if config.entrypoint:
-        collector.argv("Entrypoint", config.entrypoint)
+    if config.entrypoint:  # the runtime runs Entrypoint + Cmd (`["/bin/sh", "-c"]` + script)
+        collector.argv("Entrypoint", (*config.entrypoint, *(config.cmd or ())))
         collector.argv("Cmd", config.cmd or (), required=False)
     else:
         collector.argv("Cmd", config.cmd or ())

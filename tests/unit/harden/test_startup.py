@@ -49,6 +49,9 @@ def _config(**settings: Any) -> dict[str, Any]:
         ({"Entrypoint": ["/bin/sh", "-c", "/app/server"]}, SHELLS, "Entrypoint runs /bin/sh = "
          "/usr/bin/sh -> /usr/bin/dash, which --remove-shells"),
         ({"Entrypoint": ["/app/start.sh"]}, SHELLS, "runs /bin/bash (through #! of /app/start.sh)"),
+        ({"Entrypoint": ["/usr/bin/dash", "-c"], "Cmd": ["curl -f x"]},
+         DefangOptions(remove_tools=True),
+         "Entrypoint runs curl (through dash -c script) = /usr/bin/curl"),
         ({"Entrypoint": ["/app/server"], "Cmd": ["bash"]}, SHELLS, "Cmd runs bash"),
         (
             {"Cmd": ["/app/server"], "Healthcheck": {"Test": ["CMD-SHELL", "curl -f localhost"]}},
@@ -76,6 +79,7 @@ def test_removed_program_needed_at_start_is_refused(
         {"Entrypoint": ["/app/server"], "Cmd": ["--port", "80"]},
         {"Cmd": ["/app/server"], "Healthcheck": {"Test": ["CMD", "/app/server", "--ping"]}},
         {"Cmd": ["/app/server"], "Healthcheck": {"Test": ["NONE"]}},
+        {"Entrypoint": ["/app/server", "-c"], "Cmd": ["curl x"]},  # not a shell: no script
     ],
 )
 def test_commands_that_need_no_removed_program_pass(
