@@ -3,8 +3,10 @@
 # the real registry, skopeo/umoci (peer tools), mmdebstrap (real test images), pigz/zstd (benchmarks),
 # golang-go (`go version -m`), rpm + db5.3-util (real rpm databases in all formats as catalog oracles),
 # libcap2-bin (setcap/getcap: the file-capability oracle), nodejs (dockerfile_lint regexes as JavaScript reads them).
+# apparmor (`apparmor_parser -Q -K` checks caulk profile apparmor), strace (records the file-access
+# profile fixture of caulk defang --from-profile), runc (runs an image under caulk profile seccomp).
 set -euo pipefail
-PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util libcap2-bin nodejs)
+PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util libcap2-bin nodejs apparmor strace runc)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from tests.conftest import CaulkRun
 
 pytestmark = [pytest.mark.integration]
 
-FLAGS = ("--remove-shells", "--remove-tools", "--remove-package-managers", "--user")
+FLAGS = ("--remove-shells", "--remove-tools", "--remove-package-managers", "--user", "--force")
 SHELLS = ("sh", "bash", "dash", "rbash")
 DIVE = Path(sys.executable).parent / "dive"
 
@@ -124,7 +125,7 @@ def test_outputs_accepted_by_skopeo_and_dive(image_ref: Callable[..., str], tmp_
         f"docker-archive:{tmp_path / 'img.docker.tar'}:caulk/bookworm:defanged",
     )
     for dest in (oci, oci_archive, docker_archive):
-        _defang(src, dest, "--remove-shells", "--user")
+        _defang(src, dest, "--remove-shells", "--user", "--force")
         inspected = json.loads(_skopeo("inspect", dest))
         assert len(inspected["Layers"]) == 2
         config = json.loads(_skopeo("inspect", "--config", dest))
@@ -151,7 +152,7 @@ def test_same_input_and_flags_same_digest(image_ref: Callable[..., str], tmp_pat
     src = image_ref("bookworm")
     digests = set()
     for name in ("a", "b"):
-        result = _defang(src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user")
+        result = _defang(src, f"oci:{tmp_path / name}:x", "--remove-shells", "--user", "--force")
         digests.add(result.stdout.split("manifest ")[-1].strip())
     assert len(digests) == 1
     other = _defang(src, f"oci:{tmp_path / 'c'}:x", "--remove-tools")
@@ -164,10 +165,17 @@ def test_squash_removes_the_bytes_from_the_image(
 ) -> None:
     src = image_ref("bookworm")
     out = tmp_path / "squashed"
-    _defang(src, f"oci:{out}:s", "--squash", "--remove-shells")
-    with open_image(f"oci:{out}:s") as image:
+    result = _defang(src, f"oci:{out}:s", "--squash", "--remove-shells", "--force")
+    with open_image(f"oci:{out}:s") as image, open_image(src) as original:
         assert len(image.layers) == 1
         assert all(h.empty_layer for h in image.config.history[:-1])
+        # the one layer matches or beats the input's compression (isal-3 alone does not)
+        input_bytes = sum(layer.descriptor.size for layer in original.layers)
+        assert image.layers[0].descriptor.size <= input_bytes
+        assert f"input {input_bytes} bytes compressed (tried gzip isal-3 " in result.stdout
+        assert int(result.stdout.split("gzip isal-3 ")[1].split(",")[0].rstrip(")\n")) > (
+            input_bytes
+        )
     root = _unpack(out, "s", tmp_path / "bundle")
     assert _find_special(root) == ""
     assert not (root / "usr/bin/bash").exists()
@@ -211,3 +219,62 @@ def test_error_leaves_nothing(image_ref: Callable[..., str], tmp_path: Path) -> 
     assert result.code == 2 and "--remove /nope: no such path" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(dest.iterdir()) == []
+
+
+@pytest.mark.images("bookworm")
+def test_remove_shells_refuses_when_cmd_needs_bash(
+    image_ref: Callable[..., str], tmp_path: Path
+) -> None:
+    src = image_ref("bookworm")  # config Cmd ["/bin/bash"], as the mmdebstrap recipe writes it
+    dest = tmp_path / "out"
+    dest.mkdir()
+    result = _run("defang", src, "--output", f"oci:{dest / 'o'}:x", "--remove-shells")
+    assert result.code == 2, result
+    assert result.stderr.startswith(
+        "caulk: Cmd runs /bin/bash = /usr/bin/bash, which --remove-shells removes"
+    )
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert list(dest.iterdir()) == []
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "harden"
+
+
+def _run_in(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run a program of an unpacked image inside it (`chroot`; `unshare -r` when not root)."""
+    prefix = ["chroot"] if os.geteuid() == 0 else ["unshare", "-r", "chroot"]
+    return subprocess.run([*prefix, str(root), *argv], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.images("bookworm")
+def test_keep_only_ls_runs_and_peers_read_it(image_ref: Callable[..., str], tmp_path: Path) -> None:
+    src = image_ref("bookworm")
+    out = tmp_path / "slim"
+    result = _defang(src, f"oci:{out}:s", "--keep-only", "/usr/bin/ls")
+    inspected = json.loads(_skopeo("inspect", f"oci:{out}:s"))
+    assert len(inspected["Layers"]) == 1
+    with open_image(f"oci:{out}:s") as image, open_image(src) as original:
+        slim = image.layers[0].descriptor.size
+        assert slim * 10 < sum(la.descriptor.size for la in original.layers), result.stdout
+    root = _unpack(out, "s", tmp_path / "bundle")
+    ran = _run_in(root, "/usr/bin/ls", "-ln", "/etc/passwd")  # libselinux, libpcre2, libc, ld.so
+    assert ran.returncode == 0 and " 0 0 " in ran.stdout, ran.stderr
+    ran = _run_in(root, "/bin/bash", "-c", "echo started")  # Cmd ["/bin/bash"] is kept
+    assert ran.stdout == "started\n", ran.stderr
+    assert not (root / "usr/bin/cat").exists() and not (root / "usr/bin/dpkg").exists()
+
+
+@pytest.mark.images("bookworm")
+def test_from_recorded_strace_profile_runs_the_recorded_command(
+    image_ref: Callable[..., str], image_rootfs: Callable[[str], Path], tmp_path: Path
+) -> None:
+    src = image_ref("bookworm")
+    command = ("/usr/bin/ls", "-l", "/etc/debian_version")  # what strace-ls.txt recorded
+    expected = _run_in(image_rootfs("bookworm"), *command)
+    assert expected.returncode == 0 and "root root" in expected.stdout
+    out = tmp_path / "profiled"
+    _defang(src, f"oci:{out}:p", "--from-profile", str(FIXTURES / "strace-ls.txt"))
+    root = _unpack(out, "p", tmp_path / "bundle")
+    ran = _run_in(root, *command)
+    assert (ran.returncode, ran.stdout) == (0, expected.stdout), ran.stderr
+    assert not (root / "usr/bin/cat").exists()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import UsageError
+from caulk.harden.layer import LayerDigests
 from caulk.source.interface import Platform
 from caulk.terminal import printable
 
@@ -44,6 +46,28 @@ __all__ = ["defang_command"]
     help="Run as this non-root user, created if absent (alone: nonroot, 65532).",
 )
 @click.option("--squash", is_flag=True, help="Write one layer holding the final filesystem.")
+@click.option(
+    "--keep-only",
+    "keep_only",
+    multiple=True,
+    metavar="PATH",
+    help="Keep only PATH (repeatable; a directory with its subtree) and what it needs: symlink "
+    "targets, ELF interpreter and libraries, the Entrypoint/Cmd programs, /etc basics. "
+    "Implies --squash.",
+)
+@click.option(
+    "--from-profile",
+    "from_profile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Like --keep-only, with the paths of a recorded run: `strace -f -e trace=file` output "
+    "or one absolute path a line.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write the image even when its Entrypoint/Cmd/Healthcheck needs a removed program.",
+)
 @click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Platform to pick from an index.")
 @registry_options
 @click.pass_context
@@ -57,6 +81,9 @@ def defang_command(
     remove_paths: tuple[str, ...],
     user: str | None,
     squash: bool,
+    keep_only: tuple[str, ...],
+    from_profile: Path | None,
+    force: bool,
     platform: str | None,
 ) -> None:
     """Write IMAGE with SETUID/SETGID bits cleared (one new top layer), optionally without
@@ -64,10 +91,13 @@ def defang_command(
     from caulk.fs.view import build_view
     from caulk.harden import (
         DEFANG_ANALYZERS,
+        KEEP_ANALYZERS,
         DefangOptions,
+        KeepSpec,
         UserSpec,
         created_from_epoch,
         defang,
+        parse_profile,
         write_defanged,
     )
     from caulk.harden.write import output_path
@@ -76,6 +106,18 @@ def defang_command(
     for path in remove_paths:
         if not path.startswith("/"):
             raise UsageError(f"--remove {path}: give an absolute path inside the image")
+    for path in keep_only:
+        if not path.startswith("/"):
+            raise UsageError(f"--keep-only {path}: give an absolute path inside the image")
+    if keep_only and from_profile is not None:
+        raise UsageError("--keep-only and --from-profile: give one of them")
+    keep = KeepSpec(keep_only) if keep_only else None
+    if from_profile is not None:
+        try:
+            text = from_profile.read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise UsageError(f"cannot read: {exc.strerror}", where=str(from_profile)) from None
+        keep = parse_profile(text, str(from_profile))
     output_path(output)  # fail on a bad destination before reading anything
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     options = DefangOptions(
@@ -85,12 +127,17 @@ def defang_command(
         remove_paths=remove_paths,
         user=UserSpec.parse(user) if user is not None else None,
         squash=squash,
+        keep=keep,
+        force=force,
         created=created_from_epoch(epoch) if epoch else None,
     )
+    layers: list[LayerDigests] = []
     with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
-        view = build_view(img, DEFANG_ANALYZERS)
+        analyzers = (*DEFANG_ANALYZERS, *KEEP_ANALYZERS) if keep else DEFANG_ANALYZERS
+        view = build_view(img, analyzers)
         plan = defang(img, view, options)
-        written = write_defanged(img, plan, output, view=view)
+        written = write_defanged(img, plan, output, view=view, on_layer=layers.append)
+        input_bytes = sum(layer.descriptor.size for layer in img.layers)
     if ctx.obj and ctx.obj.get("quiet"):
         click.echo(written.manifest_digest)
         return
@@ -104,8 +151,14 @@ def defang_command(
     if plan.user is not None:
         created = f" (added user {plan.created_user})" if plan.created_user else ""
         click.echo(printable(f"user     {plan.user}{created}"))
+    if plan.squash and layers and layers[0].tried:
+        tried = ", ".join(f"{name} {size}" for name, size in layers[0].tried)
+        click.echo(
+            f"layer    {layers[0].codec}: {layers[0].size} bytes; input {input_bytes} bytes "
+            f"compressed (tried {tried})"
+        )
     click.echo(
         f"wrote {written.destination}: {len(plan.cleared)} setuid/setgid cleared, "
-        f"{len(plan.removed)} removed{', squashed' if squash else ''}; "
+        f"{len(plan.removed)} removed{', squashed' if plan.squash else ''}; "
         f"manifest {written.manifest_digest}"
     )

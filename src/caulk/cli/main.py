@@ -28,6 +28,8 @@ COMMAND_MODULES = {
     "scan": "caulk.cli.scan",
     "copy": "caulk.cli.copy",
     "defang": "caulk.cli.defang",
+    "layers": "caulk.cli.layers",
+    "profile": "caulk.cli.profile",
     "lint": "caulk.cli.lint",
     "db": "caulk.cli.db",
     "sbom": "caulk.cli.sbom",

@@ -13,7 +13,7 @@ containerd apply layers):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from caulk.errors import ImageFormatError, UnsafeContentError
@@ -184,14 +184,20 @@ class _Merger:
             hist.append(layer)
 
 
-def merge_layers(layers: Sequence[LayerIndex]) -> MergeState:
-    """Apply `layers` in order (index 0 = base) and return the merged state."""
+def merge_layers(
+    layers: Sequence[LayerIndex],
+    before_layer: Callable[[LayerIndex, MergeState], None] | None = None,
+) -> MergeState:
+    """Apply `layers` in order (index 0 = base) and return the merged state. `before_layer`
+    sees each layer with the state of the layers below it (to tell added from modified)."""
     state = MergeState()
     merger = _Merger(state)
     base = layers[0].index if layers else 0
     state.entries[ROOT] = _implicit_dir(ROOT, base)
     state.implicit.add(ROOT)
     for li in layers:
+        if before_layer is not None:
+            before_layer(li, state)
         where = li.diff_id or f"layer {li.index}"
         for gone in li.whiteouts:
             entry = state.entries.get(gone)

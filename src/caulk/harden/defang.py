@@ -11,14 +11,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from caulk.errors import ImageFormatError
+from caulk.errors import ImageFormatError, UsageError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.harden.accounts import AccountPlan, AccountsAnalyzer, plan_account
 from caulk.harden.content import read_member
+from caulk.harden.keep import kept_paths
 from caulk.harden.options import DefangOptions
 from caulk.harden.paths import LinkResolver
-from caulk.harden.plan import ClearedFile, DefangPlan, LayerMember, MemberKind
+from caulk.harden.plan import ClearedFile, DefangPlan, LayerMember, MemberKind, Removal
 from caulk.harden.removals import is_removed, plan_removals
+from caulk.harden.startup import Need, startup_needs, unmet_needs
 from caulk.source.interface import Image
 
 __all__ = ["DEFANG_ANALYZERS", "defang", "tar_order"]
@@ -188,6 +190,36 @@ def _parents(members: Iterable[LayerMember], final: Mapping[str, FileEntry]) -> 
     return list(parents.values())
 
 
+_FLAGS = {
+    "shell": "--remove-shells",
+    "tool": "--remove-tools",
+    "package manager": "--remove-package-managers",
+}
+
+
+def _unmet_message(need: Need, removal: Removal) -> str:
+    flag = _FLAGS.get(removal.reason, f"--remove {removal.path}")
+    via = f" (through {need.via})" if need.via else ""
+    chain = " -> ".join(need.names)
+    return f"{need.source} runs {need.program}{via} = {chain}, which {flag} removes"
+
+
+def check_startup(needs: Iterable[Need], removals: Iterable[Removal], force: bool) -> None:
+    """Refuse (UsageError, exit 2) when Entrypoint/Cmd/Healthcheck needs a removed program;
+    with `force`, warn instead."""
+    unmet = unmet_needs(needs, removals)
+    if not unmet:
+        return
+    if not force:
+        more = f" (and {len(unmet) - 1} more)" if len(unmet) > 1 else ""
+        raise UsageError(
+            f"{_unmet_message(*unmet[0])}{more}: the output could not start; keep it, change "
+            "the command, or pass --force"
+        )
+    for need, removal in unmet:
+        log.warning("--force: %s", _unmet_message(need, removal))
+
+
 def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     """The plan for a de-fanged `image` whose filesystem is `view` (built with
     `DEFANG_ANALYZERS` to avoid re-reading /etc/passwd and /etc/group)."""
@@ -196,14 +228,19 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
     final = view.squashed()
     links = LinkResolver(view)
     removals = plan_removals(view, options, image.config.env)
+    # (reading a #! line may re-stream a layer: only when something is removed or left out)
+    needs = startup_needs(image, view) if removals or options.keep is not None else ()
+    check_startup(needs, removals, options.force)
     removed = {r.path for r in removals}
+    squash = options.squash or options.keep is not None
+    kept = kept_paths(view, options.keep, needs) if options.keep is not None else None
 
     def keep(path: str) -> bool:
-        return not is_removed(path, removed)
+        return (kept is None or path in kept) and not is_removed(path, removed)
 
-    groups = _inode_groups(final, links, keep, setuid_only=not options.squash)
+    groups = _inode_groups(final, links, keep, setuid_only=not squash)
     members, cleared = _file_members(groups, links, final)
-    if options.squash:
+    if squash:
         members += _squash_others(final, keep)
     else:
         members += [LayerMember(p, MemberKind.WHITEOUT, 0o644, mtime=mtime) for p in removed]
@@ -219,7 +256,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
         replaced = {m.path for m in _account_members(account, final, mtime)}
         members = [m for m in members if m.path not in replaced]
         members += _account_members(account, final, mtime)
-    if not options.squash:
+    if not squash:
         members += _parents(members, final)
     members.sort(key=lambda m: tar_order(m.path))
     log.debug("defang %s: %d members", image.reference, len(members))
@@ -229,7 +266,7 @@ def defang(image: Image, view: LayerView, options: DefangOptions) -> DefangPlan:
         removed=removals,
         user=account.config_user if account else None,
         created_user=account.name if account and account.created_user else None,
-        squash=options.squash,
+        squash=squash,
         created=created,
         created_by=options.command_line(),
     )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from caulk.errors import UsageError
 
-__all__ = ["DEFAULT_USER", "DefangOptions", "UserSpec", "created_from_epoch"]
+__all__ = ["DEFAULT_USER", "DefangOptions", "KeepSpec", "UserSpec", "created_from_epoch"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 
@@ -37,6 +37,16 @@ class UserSpec:
         return f"{self.user}:{self.group}" if self.group is not None else self.user
 
 
+@dataclass(frozen=True, slots=True)
+class KeepSpec:
+    """`--keep-only PATH…` (directories keep their subtree) or `--from-profile FILE` (paths a
+    recorded run touched; directories keep only themselves)."""
+
+    paths: tuple[str, ...]  # absolute paths in the image
+    subtrees: bool = True
+    source: str = "--keep-only"  # for messages and the history entry
+
+
 DEFAULT_USER = UserSpec("nonroot")  # `--user` without a value: distroless' nonroot, uid 65532
 
 
@@ -49,6 +59,8 @@ class DefangOptions:
     user: UserSpec | None = None
     squash: bool = False
     created: str | None = None  # RFC 3339 for the new history entry; None: the image's `created`
+    force: bool = False  # write even when Entrypoint/Cmd/Healthcheck needs a removed program
+    keep: KeepSpec | None = None  # --keep-only / --from-profile (implies squash)
 
     def command_line(self) -> str:
         """The canonical command recorded in the history (independent of argument order)."""
@@ -63,7 +75,12 @@ class DefangOptions:
             words += ["--remove", path]
         if self.user is not None:
             words += ["--user", str(self.user)]
-        if self.squash:
+        if self.keep is not None and self.keep.source == "--keep-only":
+            for path in sorted(set(self.keep.paths)):
+                words += ["--keep-only", path]
+        elif self.keep is not None:
+            words += ["--from-profile", f"({len(self.keep.paths)} paths)"]
+        if self.squash or self.keep is not None:
             words.append("--squash")
         return " ".join(words)
 

@@ -17,7 +17,7 @@ from caulk.errors import UsageError
 from caulk.fs.interface import LayerView
 from caulk.harden.config import defanged_config
 from caulk.harden.content import Staging
-from caulk.harden.layer import write_layer
+from caulk.harden.layer import GZIP_MEDIA_TYPE, LayerDigests, write_layer, write_smallest
 from caulk.harden.paths import real_path
 from caulk.harden.plan import DefangPlan
 from caulk.localfiles import temp_path
@@ -30,7 +30,7 @@ __all__ = ["LAYER_MEDIA_TYPE", "output_path", "write_defanged"]
 
 log = logging.getLogger(__name__)
 
-LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+LAYER_MEDIA_TYPE = GZIP_MEDIA_TYPE
 _TRANSPORTS = ("oci", "oci-archive", "docker-archive")
 
 
@@ -72,11 +72,23 @@ def _reader(path: Path) -> Callable[[], BinaryIO]:
     return partial(open, path, "rb")  # type: ignore[return-value]
 
 
+def _smallest_wanted(plan: DefangPlan, destination: str) -> bool:
+    """With `--squash` the one layer must match or beat the input's compression, except in a
+    docker-archive, which stores layers uncompressed anyway."""
+    return plan.squash and not destination.startswith("docker-archive:")
+
+
 def write_defanged(
-    image: Image, plan: DefangPlan, destination: str, *, view: LayerView | None = None
+    image: Image,
+    plan: DefangPlan,
+    destination: str,
+    *,
+    view: LayerView | None = None,
+    on_layer: Callable[[LayerDigests], None] | None = None,
 ) -> WrittenImage:
     """Write the de-fanged image. Pass the `view` the plan came from so that files a layer wrote
-    through a symlinked directory are found under their tar names."""
+    through a symlinked directory are found under their tar names. `on_layer` receives the new
+    layer's digests (with `--squash`: the codec chosen and the sizes tried)."""
     from caulk.sink import ImageDraft, LayerBlob, write_image
 
     origins = {m.origin for m in plan.members if m.origin is not None}
@@ -88,13 +100,20 @@ def write_defanged(
             staging = Staging(staging_file)
             alias = partial(real_path, view) if view is not None else None
             staging.fill(image, origins, alias)
-            with open(layer_path, "wb") as out:
-                digests = write_layer(plan.members, staging, out)
+            if _smallest_wanted(plan, destination):
+                target = sum(layer.descriptor.size for layer in image.layers)
+                digests, layer_path = write_smallest(plan.members, staging, scratch, target)
+            else:
+                with open(layer_path, "wb") as out:
+                    digests = write_layer(plan.members, staging, out)
         log.debug(
-            "new layer %s (%d bytes, diff_id %s)", digests.digest, digests.size, digests.diff_id
-        )
+            "new layer %s (%s, %d bytes, diff_id %s)",
+            digests.digest, digests.codec, digests.size, digests.diff_id,
+        )  # fmt: skip
+        if on_layer is not None:
+            on_layer(digests)
         new_layer = LayerBlob(
-            descriptor=Descriptor(LAYER_MEDIA_TYPE, digests.digest, digests.size),
+            descriptor=Descriptor(digests.media_type, digests.digest, digests.size),
             diff_id=digests.diff_id,
             open=_reader(layer_path),
         )

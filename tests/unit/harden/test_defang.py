@@ -91,7 +91,7 @@ def test_hardlink_keeps_old_setuid_inode_when_target_overwritten(tmp_path: Path)
 
 
 def test_remove_shells_whiteouts_real_paths_only(tmp_path: Path) -> None:
-    out = run(tmp_path, [BASE], DefangOptions(remove_shells=True))
+    out = run(tmp_path, [BASE], DefangOptions(remove_shells=True, force=True))
     assert {(s, p) for s, p in out.tool_findings() if s == S} == set()
     assert (T, "/usr/bin/curl") in out.tool_findings()  # tools stay without --remove-tools
     names = list(out.members())
@@ -178,7 +178,9 @@ def test_file_written_through_symlinked_dir_is_found(tmp_path: Path) -> None:
 
 def test_squash_is_the_final_filesystem(tmp_path: Path) -> None:
     out = run(
-        tmp_path, [BASE, TOP], DefangOptions(squash=True, remove_shells=True, user=DEFAULT_USER)
+        tmp_path,
+        [BASE, TOP],
+        DefangOptions(squash=True, remove_shells=True, user=DEFAULT_USER, force=True),
     )
     before = out.before.squashed()
     after = out.after.squashed()
@@ -201,7 +203,7 @@ def test_squash_is_the_final_filesystem(tmp_path: Path) -> None:
 
 
 def test_same_input_same_layer(tmp_path: Path) -> None:
-    options = DefangOptions(remove_shells=True, user=DEFAULT_USER)
+    options = DefangOptions(remove_shells=True, user=DEFAULT_USER, force=True)
     first = run(tmp_path / "a", [BASE, TOP], options)
     second = run(tmp_path / "b", [BASE, TOP], options)
     assert first.blob == second.blob

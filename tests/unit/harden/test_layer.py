@@ -4,9 +4,12 @@ import gzip
 import hashlib
 import io
 import tarfile
+from pathlib import Path
+
+import zstandard
 
 from caulk.harden.content import Staging
-from caulk.harden.layer import write_layer
+from caulk.harden.layer import SQUASH_CODECS, write_layer, write_smallest
 from caulk.harden.plan import LayerMember, MemberKind
 
 MEMBERS = (
@@ -63,3 +66,41 @@ def test_layer_members_round_trip() -> None:
         assert by["usr/bin/sh"].issym() and by["usr/bin/sh"].linkname == "dash"
         handle = tar.extractfile(passwd)
         assert handle is not None and handle.read() == b"root:x\n"
+
+
+def _compressible_members() -> tuple[LayerMember, ...]:
+    text = b"".join(
+        b"line %d of a text file that compresses well\n" % (i % 997) for i in range(40000)
+    )
+    return (*MEMBERS, LayerMember("/usr/share/doc.txt", MemberKind.FILE, data=text))
+
+
+def _decompressed(path: Path, media_type: str) -> bytes:
+    data = path.read_bytes()
+    if media_type.endswith("+zstd"):
+        return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
+    return gzip.decompress(data)
+
+
+def test_smallest_takes_the_first_codec_within_the_target(tmp_path: Path) -> None:
+    members = _compressible_members()
+    loose, _ = write_smallest(members, Staging(io.BytesIO()), tmp_path, target=1 << 30)
+    assert loose.codec == SQUASH_CODECS[0].name and len(loose.tried) == 1
+    (tmp_path / "layer.0").unlink()
+    tight, path = write_smallest(members, Staging(io.BytesIO()), tmp_path, target=loose.size - 1)
+    assert tight.size <= loose.size - 1 < loose.size
+    assert tight.tried[0][0] == SQUASH_CODECS[0].name
+    assert tight.codec == tight.tried[-1][0]  # the search stopped at the first winner
+    assert tight.diff_id == loose.diff_id  # same tar whatever the codec
+    data = _decompressed(path, tight.media_type)
+    assert "sha256:" + hashlib.sha256(data).hexdigest() == tight.diff_id
+    assert tight.digest == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # scratch cleaned
+
+
+def test_smallest_keeps_the_smallest_when_none_wins(tmp_path: Path) -> None:
+    digests, path = write_smallest(_compressible_members(), Staging(io.BytesIO()), tmp_path, 0)
+    sizes = dict(digests.tried)
+    assert list(sizes) == [c.name for c in SQUASH_CODECS]
+    assert digests.size == min(sizes.values()) == path.stat().st_size
+    assert digests.codec == min(sizes, key=lambda name: sizes[name])

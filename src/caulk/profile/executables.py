@@ -1,0 +1,21 @@
+"""The image's executables: regular files (or hardlinks to them) with an execute bit, by path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caulk.check.image.inodes import REGULAR, InodeResolver
+from caulk.fs.interface import EntryType, FileEntry, LayerView
+
+__all__ = ["executables"]
+
+
+def executables(view: LayerView) -> Iterator[tuple[str, FileEntry]]:
+    """(path, the FILE entry holding its bytes) of each executable of the final filesystem."""
+    resolver = InodeResolver(view)
+    for path, entry in view.squashed().items():
+        if entry.type not in REGULAR:
+            continue
+        inode = resolver.inode(entry)
+        if inode.type is EntryType.FILE and inode.mode & 0o111:
+            yield path, inode
