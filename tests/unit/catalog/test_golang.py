@@ -23,13 +23,13 @@ from caulk.fs.view import view_from_layers
 from caulk.model import Unknown
 from tests.images.build import cache_root
 from tests.support import synth
+from tests.support.tools import find_tool
 from tests.unit.fs.helpers import index
 
-REPO = Path(__file__).resolve().parents[3]
-DIVE = REPO / ".venv" / "bin" / "dive"
-SKOPEO = Path("/usr/bin/skopeo")
+# the marks below fail a test whose executable is missing before these paths are read
+DIVE = Path(find_tool("dive") or "dive")
+SKOPEO = Path(find_tool("skopeo") or "skopeo")
 ESBUILD_PATH = "/app/node_modules/esbuild-linux-64/bin/esbuild"
-needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="go (golang-go) is not installed")
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +85,7 @@ def _parse(path: Path) -> GoBuildInfo:
     return info
 
 
-@needs_go
+@pytest.mark.tools("go", "dive")
 def test_dive_equals_go_version_m() -> None:
     info = _parse(DIVE)
     version, modules = go_version_m(DIVE)
@@ -98,7 +98,7 @@ def test_dive_equals_go_version_m() -> None:
     assert versions["github.com/awesome-gocui/keybinding"] == "v1.0.1-0.20211011072933-86029037a63f"
 
 
-@needs_go
+@pytest.mark.tools("go")
 def test_esbuild_pointer_format_equals_go_version_m(esbuild: Path) -> None:
     data = esbuild.read_bytes()
     start = data.find(MAGIC)
@@ -110,8 +110,7 @@ def test_esbuild_pointer_format_equals_go_version_m(esbuild: Path) -> None:
     assert modules[-1] == ("dep", "golang.org/x/sys", "v0.0.0-20210908233432-aa78b53d3365")
 
 
-@needs_go
-@pytest.mark.skipif(not SKOPEO.exists(), reason="Debian's skopeo is not installed")
+@pytest.mark.tools("go", "skopeo")
 def test_debian_gopath_build_has_only_the_go_version() -> None:
     info = _parse(SKOPEO)
     version, modules = go_version_m(SKOPEO)
@@ -133,6 +132,7 @@ def test_non_go_files_are_ignored_cheaply() -> None:
     assert parse_go_binary("/usr/bin/true", true) is None
 
 
+@pytest.mark.tools("dive", "objcopy")
 def test_garbled_and_removed_build_info_raise(tmp_path: Path) -> None:
     data = bytearray(DIVE.read_bytes())
     start = data.find(MAGIC)
@@ -149,6 +149,7 @@ def test_garbled_and_removed_build_info_raise(tmp_path: Path) -> None:
         parse_go_binary("x", DIVE.read_bytes()[:40])
 
 
+@pytest.mark.tools("dive")
 def test_cataloger_packages_purls_ownership_and_unknowns(esbuild: Path) -> None:
     dive = DIVE.read_bytes()
     garbled = bytearray(dive)
