@@ -177,7 +177,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
             console.print(f"  {_where(u.location)}: {u.reason}")
     eff = result.efficiency
     if eff is not None and dataclasses.is_dataclass(eff):
-        values = dataclasses.asdict(eff)  # type: ignore[arg-type]
+        values = dataclasses.asdict(eff)
         if "efficiency" in values and "wasted_bytes" in values:
             console.print()
             console.print(
