@@ -1,6 +1,6 @@
 """The one orchestrator: reference → image → layer view → checks, catalog, matching → `ScanResult`.
 
-CLI and server call `scan_image`; nothing here prints. The clock, the advisory store and the
+The CLI and `signing.predicate` call `scan_image`; nothing here prints. The clock, the advisory store and the
 progress sink are injected.
 """
 
