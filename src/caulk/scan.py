@@ -1,7 +1,7 @@
 """The one orchestrator: reference → image → layer view → checks, catalog, matching → `ScanResult`.
 
-The CLI and `signing.predicate` call `scan_image`; nothing here prints. The clock, the advisory store and the
-progress sink are injected.
+The CLI and `signing.predicate` call `scan_image`; nothing here prints. The clock, the advisory
+store and the progress sink are injected.
 """
 
 from __future__ import annotations

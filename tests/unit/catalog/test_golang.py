@@ -23,7 +23,7 @@ from caulk.fs.view import view_from_layers
 from caulk.model import Unknown
 from tests.images.build import cache_root
 from tests.support import synth
-from tests.support.tools import find_tool
+from tests.support.tools import find_tool, tool
 from tests.unit.fs.helpers import index
 
 # the marks below fail a test whose executable is missing before these paths are read
@@ -40,7 +40,8 @@ def esbuild() -> Path:
         work = target.parent / "tmp"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        subprocess.run(["npm", "pack", "--silent", "esbuild-linux-64@0.14.0"], cwd=work, check=True)
+        npm = [tool("npm"), "pack", "--silent", "esbuild-linux-64@0.14.0"]
+        subprocess.run(npm, cwd=work, check=True)
         with tarfile.open(work / "esbuild-linux-64-0.14.0.tgz") as tgz:
             member = tgz.extractfile("package/bin/esbuild")
             assert member is not None
