@@ -26,9 +26,9 @@ from tests.support import synth
 from tests.support.tools import find_tool, tool
 from tests.unit.fs.helpers import index
 
-# the marks below fail a test whose executable is missing before these paths are read
+# the tools marks below fail a test before DIVE is read when dive is missing
 DIVE = Path(find_tool("dive") or "dive")
-SKOPEO = Path(find_tool("skopeo") or "skopeo")
+SKOPEO = Path("/usr/bin/skopeo")  # Debian's package (scripts/system-deps.sh): a GOPATH build
 ESBUILD_PATH = "/app/node_modules/esbuild-linux-64/bin/esbuild"
 
 
@@ -111,8 +111,9 @@ def test_esbuild_pointer_format_equals_go_version_m(esbuild: Path) -> None:
     assert modules[-1] == ("dep", "golang.org/x/sys", "v0.0.0-20210908233432-aa78b53d3365")
 
 
-@pytest.mark.tools("go", "skopeo")
+@pytest.mark.tools("go")
 def test_debian_gopath_build_has_only_the_go_version() -> None:
+    assert SKOPEO.is_file(), f"{SKOPEO} is missing: bash scripts/system-deps.sh (skopeo)"
     info = _parse(SKOPEO)
     version, modules = go_version_m(SKOPEO)
     assert info.go_version == version and modules == []
