@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,12 +15,19 @@ import pytest
 from caulk.scan import scan_image
 from caulk.source import open_image
 from tests.conftest import CaulkRun
-from tests.support.tools import tool
 
 pytestmark = [pytest.mark.integration]
 
 FLAGS = ("--remove-shells", "--remove-tools", "--remove-package-managers", "--user")
 SHELLS = ("sh", "bash", "dash", "rbash")
+DIVE = Path(sys.executable).parent / "dive"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed (scripts/system-deps.sh)", pytrace=False)
+    return path
 
 
 def _rule_paths(ref: str, rule: str) -> list[str]:
@@ -28,7 +36,7 @@ def _rule_paths(ref: str, rule: str) -> list[str]:
 
 def _unpack(layout: Path, tag: str, bundle: Path) -> Path:
     subprocess.run(
-        [tool("umoci"), "unpack", "--image", f"{layout}:{tag}", str(bundle)],
+        [_tool("umoci"), "unpack", "--image", f"{layout}:{tag}", str(bundle)],
         check=True,
         capture_output=True,
     )
@@ -46,7 +54,7 @@ def _find_special(root: Path) -> str:
 
 
 def _skopeo(*args: str) -> str:
-    proc = subprocess.run([tool("skopeo"), *args], capture_output=True, text=True, check=False)
+    proc = subprocess.run([_tool("skopeo"), *args], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -128,7 +136,7 @@ def test_outputs_accepted_by_skopeo_and_dive(image_ref: Callable[..., str], tmp_
     )
     report = tmp_path / "dive.json"
     proc = subprocess.run(
-        [tool("dive"), "--ci", "--json", str(report), "--source", "docker-archive",
+        [str(DIVE), "--ci", "--json", str(report), "--source", "docker-archive",
          str(tmp_path / "img.docker.tar")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
