@@ -3,8 +3,11 @@
 1. Corpus: every Dockerfile of the dev corpus linted in one process (caulk: one `caulk lint`
    call; hadolint: one `hadolint` call with all files). Target: caulk >= 3x faster.
 2. Single small file end to end (process start included). Target: caulk <= 0.3 s.
+3. One large generated Dockerfile (`--large-kib`, default 256 KiB of long `RUN … && cd` lines,
+   the shape of the 10 MB unit test), once each: caulk stays linear in the input (it lints 10 MB
+   in ~40 s here, where hadolint needs ~110 s for 1 MB). Prints hadolint/caulk and caulk's KiB/s.
 
-Usage: python bench/lint_vs_hadolint.py [CORPUS_DIR] [--repeat N]
+Usage: python bench/lint_vs_hadolint.py [CORPUS_DIR] [--repeat N] [--large-kib K]
 CORPUS_DIR defaults to ../shared/data/dockerfiles-dev, else tests/fixtures/dockerfiles/dev.
 Prints wall-clock medians and the ratios.
 """
@@ -23,6 +26,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = 'FROM alpine:3.19\nRUN apk add --no-cache curl=8.5.0-r0\nUSER 10001\nCMD ["curl"]\n'
+LARGE_LINE = b"RUN echo " + b"x" * 90 + b" | tee -a /log && cd /tmp\n"
+
+
+def _large(kib: int) -> bytes:
+    return b"FROM alpine:3.19\n" + LARGE_LINE * (kib * 1024 // len(LARGE_LINE))
 
 
 def _corpus(arg: str | None) -> list[Path]:
@@ -56,6 +64,7 @@ def main() -> None:
     ap.add_argument("corpus", nargs="?")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--record", action="store_true", help="append a row to bench/RESULTS.md")
+    ap.add_argument("--large-kib", type=int, default=256, help="size of the large Dockerfile")
     args = ap.parse_args()
     files = [str(f) for f in _corpus(args.corpus)]
     bindir = Path(sys.executable).parent
@@ -80,6 +89,14 @@ def main() -> None:
         h1 = _time([hadolint, "-f", "json", str(small)], repeat)
     print(f"single  caulk {c1:6.3f} s   hadolint {h1:6.3f} s   target <= 0.300 s: "
           f"{'met' if c1 <= 0.3 else 'MISSED'}")  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        large = Path(tmp) / "Dockerfile"
+        large.write_bytes(_large(args.large_kib))
+        cl = _time([*caulk, "lint", "-f", "json", "--fail-on", "none", str(large)], 1)
+        hl = _time([hadolint, "--no-fail", "-f", "json", str(large)], 1)
+    print(f"large   {args.large_kib} KiB: caulk {cl:6.2f} s ({args.large_kib / cl:,.0f} KiB/s)   "
+          f"hadolint {hl:6.2f} s   hadolint/caulk = {hl / cl:4.1f}x")  # fmt: skip
     if args.record:
         from common import machine, record_row
 

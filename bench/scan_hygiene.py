@@ -29,7 +29,7 @@ _LIBRARY_CHILD = """
 import json, sys, time
 from caulk.scan import ScanOptions, scan_image
 start = time.perf_counter()
-result = scan_image(sys.argv[1], ScanOptions(vulnerabilities=False, cache=False))
+result = scan_image(sys.argv[1], ScanOptions(vulnerabilities=False))
 print(json.dumps({"seconds": time.perf_counter() - start, "findings": len(result.findings)}))
 """
 

@@ -8,6 +8,11 @@
 set -euo pipefail
 PKGS=(docker-registry skopeo umoci mmdebstrap pigz zstd apache2-utils openssl ca-certificates rpm time golang-go db5.3-util libcap2-bin nodejs apparmor strace runc)
 missing=()
+# rustc + binutils (objcopy): a real Rust ELF carrying cargo-auditable data; libmaven3-core-java:
+# Debian's Maven repository /usr/share/maven-repo (Java catalog oracle); dpkg (version oracle).
+PKGS+=(rustc binutils libmaven3-core-java dpkg)
+# npm (`npm pack`, `npm ls` oracles): Debian's, unless a nodejs that bundles npm is installed.
+command -v npm >/dev/null || PKGS+=(npm)
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

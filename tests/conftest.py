@@ -36,6 +36,10 @@ from tests.images.recipes import RECIPES
 
 __all__ = ["CaulkRun", "run_caulk_subprocess"]
 
+# skip_policy: under CI=true any skip not named in its ALLOWED_SKIPS fails the run;
+# tools: `@pytest.mark.tools("rpm")` fails (never skips) when a compared-against tool is missing.
+pytest_plugins = ["tests.support.skip_policy", "tests.support.tools"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 # caulk's own caches (layer cache, embedded advisory DB) live beside the test images, never in the

@@ -1,7 +1,8 @@
 """The one error root. Every error caulk raises on purpose is an `Error` with a user-facing,
 one-line message; the CLI prints `caulk: <message>` and exits with `exit_code`.
 
-Exit codes (see DESIGN.md): 0 pass, 1 policy gate failed, 2 usage or bad input, 3 operational error.
+Exit codes (docs/architecture.md): 0 pass, 1 policy gate failed, 2 usage or bad input,
+3 operational error.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from caulk.catalog.interface import Distro, Package
+    from caulk.fs.efficiency import Efficiency
     from caulk.match.interface import Coverage, Vulnerability
     from caulk.vulndb.interface import SourceFreshness
 
@@ -112,7 +113,7 @@ class ScanResult:
     target: Target
     findings: tuple[Finding, ...] = ()
     unknowns: tuple[Unknown, ...] = ()
-    efficiency: object | None = None  # caulk.fs.efficiency.Efficiency
+    efficiency: Efficiency | None = None
     scanned_at: str = ""  # RFC 3339, injected clock
     caulk_version: str = ""
     distro: Distro | None = None

@@ -1,7 +1,7 @@
 """The one orchestrator: reference → image → layer view → checks, catalog, matching → `ScanResult`.
 
-CLI and server call `scan_image`; nothing here prints. The clock, the advisory store and the
-progress sink are injected.
+The CLI and `signing.predicate` call `scan_image`; nothing here prints. The clock, the advisory
+store and the progress sink are injected.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class ScanOptions:
     ignores: IgnoreFile = field(default_factory=IgnoreFile)
     vex: tuple[VexStatement, ...] = ()
     dockerfile: Path | None = None  # lint it and merge its findings into the report
-    # Per-layer index cache: True = the user's (`fs.cache`), False = none, or a given one.
-    cache: bool | LayerCache = True
+    # Per-layer index cache, None = read every layer; the user's is `LayerCache.open_default()`
+    # (the CLI passes it unless --no-cache).
+    cache: LayerCache | None = None
     max_db_age: timedelta = DEFAULT_MAX_DB_AGE  # older advisory data gets a warning
 
 
@@ -162,7 +163,7 @@ class _Read:
     target: Target
     findings: tuple[Finding, ...] = ()
     unknowns: tuple[Unknown, ...] = ()
-    efficiency: object | None = None
+    efficiency: Efficiency | None = None
     inventory: Inventory | None = None
     image_ids: frozenset[str] = frozenset()
 
@@ -190,9 +191,7 @@ def _read_image(
     findings: tuple[Finding, ...] = ()
     inventory: Inventory | None = None
     with open_image(reference, platform=options.platform) as image:
-        cache = options.cache if isinstance(options.cache, LayerCache) else None
-        if options.cache is True:
-            cache = LayerCache.open_default()
+        cache = options.cache
         view = build_view(image, analyzers, workers=options.workers, progress=progress, cache=cache)
         efficiency = _efficiency(image, view, cache) if checks else None
         if checks:

@@ -3,16 +3,14 @@
 Everything collected under tests/integration is marked `integration` (deselect with
 `-m "not integration"`). Fixtures:
 - `peer(name) -> str`: the path of a peer tool, failing with the install hint when it is missing
-  (the venv's `dive`/`hadolint` from the dev extras first, then PATH);
+  (tests/support/tools.py: the venv's `dive`/`hadolint` from the dev extras first, then PATH);
 - `dive_report(docker_archive) -> dict`: `dive --ci --json` on a docker-archive, parsed.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.tools import tool
+
 HERE = Path(__file__).resolve().parent
-VENV_BIN = Path(sys.executable).parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -30,24 +29,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-def _peer(name: str) -> str:
-    found = VENV_BIN / name if (VENV_BIN / name).exists() else shutil.which(name)
-    if not found:
-        pytest.fail(
-            f"{name} not installed: run `bash scripts/system-deps.sh` / `pip install -e .[dev]`"
-        )
-    return str(found)
-
-
 @pytest.fixture(scope="session")
 def peer() -> Callable[[str], str]:
-    return _peer
+    return tool
 
 
 def _dive_report(docker_archive: Path) -> Any:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "dive.json"
-        cmd = [_peer("dive"), "--ci", "--json", str(report), "--source", "docker-archive"]
+        cmd = [tool("dive"), "--ci", "--json", str(report), "--source", "docker-archive"]
         proc = subprocess.run([*cmd, str(docker_archive)], capture_output=True, text=True)
         if not report.exists():
             pytest.fail(f"dive wrote no report (exit {proc.returncode}): {proc.stderr[-1000:]}")

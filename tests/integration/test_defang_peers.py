@@ -27,7 +27,7 @@ DIVE = Path(sys.executable).parent / "dive"
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed (scripts/system-deps.sh)")
+        pytest.fail(f"{name} is not installed (scripts/system-deps.sh)", pytrace=False)
     return path
 
 

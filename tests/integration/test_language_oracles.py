@@ -20,6 +20,7 @@ from caulk.catalog import analyzers_for, build_inventory
 from caulk.fs.view import build_view
 from caulk.source import open_image
 from tests.images.build import cache_root
+from tests.support.tools import tool
 
 PYPI = ("django==3.2.0", "requests==2.19.0", "PyYAML==5.1", "urllib3==1.24.1")
 NPM = ("lodash@4.17.4", "minimist@0.0.8", "mkdirp@0.5.5")  # mkdirp 0.5.5 nests minimist 1.x
@@ -49,7 +50,15 @@ def apps_root() -> Iterator[Path]:
             app.mkdir()
             (app / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
             subprocess.run(
-                ["npm", "install", "--silent", "--ignore-scripts", "--no-audit", "--no-fund", *NPM],
+                [
+                    tool("npm"),
+                    "install",
+                    "--silent",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    *NPM,
+                ],
                 cwd=app,
                 check=True,
             )
@@ -90,7 +99,7 @@ def _npm_tree(node: dict[str, object], into: set[tuple[str, str, str]], prefix: 
 
 def test_npm_packages_equal_npm_ls(apps_root: Path) -> None:
     out = subprocess.run(
-        ["npm", "ls", "--all", "--json"], cwd=apps_root / "app", check=True,
+        [tool("npm"), "ls", "--all", "--json"], cwd=apps_root / "app", check=True,
         capture_output=True, text=True,
     ).stdout  # fmt: skip
     tree = json.loads(out)

@@ -10,6 +10,7 @@ import click
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
+from caulk.fs.cache import LayerCache
 from caulk.model import ScanResult
 from caulk.sbom import write_cyclonedx, write_spdx
 from caulk.scan import ScanOptions, scan_image
@@ -45,7 +46,10 @@ def sbom(
     """Write the SBOM of IMAGE (any reference `caulk scan` takes): every package with its purl,
     locations and layers, and the distro. Read it back with `caulk scan sbom:FILE`."""
     options = ScanOptions(
-        platform=Platform.parse(platform) if platform else None, hygiene=False, match=False
+        platform=Platform.parse(platform) if platform else None,
+        hygiene=False,
+        match=False,
+        cache=LayerCache.open_default(),
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)

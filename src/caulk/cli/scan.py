@@ -13,6 +13,7 @@ from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
 from caulk.errors import EXIT_GATE, UsageError
+from caulk.fs.cache import LayerCache
 from caulk.match.ignore import IgnoreFile, load_ignore_file
 from caulk.model import Severity
 from caulk.policy import gate
@@ -228,7 +229,7 @@ def scan(
         ignore_unfixed=ignore_unfixed,
         ignores=load_ignore_file(ignore_file) if ignore_file else IgnoreFile(),
         vex=_load_vex(vex),
-        cache=not no_cache,
+        cache=None if no_cache else LayerCache.open_default(),
         dockerfile=dockerfile,
         max_db_age=max_db_age,
     )

@@ -9,12 +9,13 @@ cannot be read under its ecosystem's rules yields an `Unknown` ("version not und
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from caulk.model import Location, Severity
 
 __all__ = ["UNCHECKED_REASONS", "Coverage", "FixState", "Unchecked", "Vulnerability"]
 
-FixState = str  # "fixed" | "not_fixed" | "will_not_fix" | "fix_deferred" | "end_of_life"
+FixState = Literal["fixed", "not_fixed", "will_not_fix", "fix_deferred", "end_of_life"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,7 +207,7 @@ def render_table(result: ScanResult, color: bool = False) -> bytes:
             console.print(Text(f"  {_where(u.location)}: {_p(u.reason)}"))
     eff = result.efficiency
     if eff is not None and dataclasses.is_dataclass(eff):
-        values = dataclasses.asdict(eff)  # type: ignore[arg-type]
+        values = dataclasses.asdict(eff)
         if "efficiency" in values and "wasted_bytes" in values:
             console.print()
             console.print(

@@ -48,13 +48,15 @@ def _finite(value: Any) -> Any:
 def produce_predicate(predicate_type: str, reference: str) -> Any:
     """Scan `reference` and build the predicate for `predicate_type` (UsageError if caulk has no
     producer for it)."""
+    from caulk.fs.cache import LayerCache
     from caulk.report.jsonout import to_document
     from caulk.sbom import write_cyclonedx
     from caulk.scan import ScanOptions, scan_image
 
     if predicate_type == PREDICATE_TYPES["scan"]:
-        return _finite(to_document(scan_image(reference)))
+        options = ScanOptions(cache=LayerCache.open_default())
+        return _finite(to_document(scan_image(reference, options)))
     if predicate_type == PREDICATE_TYPES["sbom"]:
-        options = ScanOptions(hygiene=False, match=False)
+        options = ScanOptions(hygiene=False, match=False, cache=LayerCache.open_default())
         return json.loads(write_cyclonedx(scan_image(reference, options)))
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")

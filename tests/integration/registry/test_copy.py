@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from caulk.sink import draft_from_image, write_image
 from caulk.source import open_image
 from tests.support import synth
 from tests.support.registry import RegistryServer
+
+CAULK = (sys.executable, "-m", "caulk.cli.main")  # this interpreter's caulk, from any cwd
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +69,7 @@ def test_cli_copy(registry: RegistryServer, tmp_path: Path) -> None:
     layout, img = _layout(tmp_path, "cli")
     proc = subprocess.run(
         [
-            ".venv/bin/caulk",
+            *CAULK,
             "copy",
             "--insecure-registry",
             registry.host,
@@ -91,7 +94,7 @@ def test_defang_pushes_to_a_registry(registry: RegistryServer, tmp_path: Path) -
     layout = synth.write_oci(tmp_path / "in", synth.image([layer]), tag="1")
     dest = f"{registry.host}/team-a/hardened:1"
     proc = subprocess.run(
-        [".venv/bin/caulk", "defang", "--insecure-registry", registry.host, "--remove-shells",
+        [*CAULK, "defang", "--insecure-registry", registry.host, "--remove-shells",
          f"oci:{layout}:1", "--output", dest],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -100,7 +103,7 @@ def test_defang_pushes_to_a_registry(registry: RegistryServer, tmp_path: Path) -
     raw = _skopeo_inspect(f"docker://{dest}")
     assert len(raw["layers"]) == 2  # type: ignore[arg-type]
     scan = subprocess.run(
-        [".venv/bin/caulk", "scan", "--insecure-registry", registry.host, "--scanners", "hygiene",
+        [*CAULK, "scan", "--insecure-registry", registry.host, "--scanners", "hygiene",
          "-f", "json", dest],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

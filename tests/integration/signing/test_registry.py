@@ -6,7 +6,6 @@ Debian build disables it, the test says so."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from tests.support.registry import RegistryServer
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is not installed"),
+    pytest.mark.tools("skopeo"),
 ]
 
 DEBIAN_SIGSTORE_DISABLED = "Debian-local change: sigstore disabled"

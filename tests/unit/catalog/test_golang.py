@@ -23,13 +23,13 @@ from caulk.fs.view import view_from_layers
 from caulk.model import Unknown
 from tests.images.build import cache_root
 from tests.support import synth
+from tests.support.tools import find_tool, tool
 from tests.unit.fs.helpers import index
 
-REPO = Path(__file__).resolve().parents[3]
-DIVE = REPO / ".venv" / "bin" / "dive"
-SKOPEO = Path("/usr/bin/skopeo")
+# the tools marks below fail a test before DIVE is read when dive is missing
+DIVE = Path(find_tool("dive") or "dive")
+SKOPEO = Path("/usr/bin/skopeo")  # Debian's package (scripts/system-deps.sh): a GOPATH build
 ESBUILD_PATH = "/app/node_modules/esbuild-linux-64/bin/esbuild"
-needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="go (golang-go) is not installed")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +40,8 @@ def esbuild() -> Path:
         work = target.parent / "tmp"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        subprocess.run(["npm", "pack", "--silent", "esbuild-linux-64@0.14.0"], cwd=work, check=True)
+        npm = [tool("npm"), "pack", "--silent", "esbuild-linux-64@0.14.0"]
+        subprocess.run(npm, cwd=work, check=True)
         with tarfile.open(work / "esbuild-linux-64-0.14.0.tgz") as tgz:
             member = tgz.extractfile("package/bin/esbuild")
             assert member is not None
@@ -85,7 +86,7 @@ def _parse(path: Path) -> GoBuildInfo:
     return info
 
 
-@needs_go
+@pytest.mark.tools("go", "dive")
 def test_dive_equals_go_version_m() -> None:
     info = _parse(DIVE)
     version, modules = go_version_m(DIVE)
@@ -98,7 +99,7 @@ def test_dive_equals_go_version_m() -> None:
     assert versions["github.com/awesome-gocui/keybinding"] == "v1.0.1-0.20211011072933-86029037a63f"
 
 
-@needs_go
+@pytest.mark.tools("go")
 def test_esbuild_pointer_format_equals_go_version_m(esbuild: Path) -> None:
     data = esbuild.read_bytes()
     start = data.find(MAGIC)
@@ -110,9 +111,9 @@ def test_esbuild_pointer_format_equals_go_version_m(esbuild: Path) -> None:
     assert modules[-1] == ("dep", "golang.org/x/sys", "v0.0.0-20210908233432-aa78b53d3365")
 
 
-@needs_go
-@pytest.mark.skipif(not SKOPEO.exists(), reason="Debian's skopeo is not installed")
+@pytest.mark.tools("go")
 def test_debian_gopath_build_has_only_the_go_version() -> None:
+    assert SKOPEO.is_file(), f"{SKOPEO} is missing: bash scripts/system-deps.sh (skopeo)"
     info = _parse(SKOPEO)
     version, modules = go_version_m(SKOPEO)
     assert info.go_version == version and modules == []
@@ -133,6 +134,7 @@ def test_non_go_files_are_ignored_cheaply() -> None:
     assert parse_go_binary("/usr/bin/true", true) is None
 
 
+@pytest.mark.tools("dive", "objcopy")
 def test_garbled_and_removed_build_info_raise(tmp_path: Path) -> None:
     data = bytearray(DIVE.read_bytes())
     start = data.find(MAGIC)
@@ -149,6 +151,7 @@ def test_garbled_and_removed_build_info_raise(tmp_path: Path) -> None:
         parse_go_binary("x", DIVE.read_bytes()[:40])
 
 
+@pytest.mark.tools("dive")
 def test_cataloger_packages_purls_ownership_and_unknowns(esbuild: Path) -> None:
     dive = DIVE.read_bytes()
     garbled = bytearray(dive)

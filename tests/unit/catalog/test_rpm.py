@@ -6,7 +6,6 @@ The oracle for every format is `rpm -qa`."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import struct
 import subprocess
@@ -24,10 +23,7 @@ from caulk.model import Unknown
 from tests.support import synth
 from tests.unit.fs.helpers import index
 
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(t) for t in ("rpm", "rpmbuild", "db5.3_load")),
-    reason="rpm/rpmbuild (rpm) or db5.3_load (db5.3-util) is not installed",
-)
+pytestmark = pytest.mark.tools("rpm", "rpmbuild", "db5.3_load")
 
 SPECS = {
     "caulk-hello": """Name: caulk-hello

@@ -5,7 +5,6 @@ cargo-auditable itself cannot be fetched from the registries this machine reache
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import zlib
 from pathlib import Path
@@ -19,9 +18,7 @@ from caulk.model import Unknown
 from tests.support import synth
 from tests.unit.fs.helpers import index
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("rustc") is None or shutil.which("objcopy") is None, reason="rustc/objcopy missing"
-)
+pytestmark = pytest.mark.tools("rustc", "objcopy")
 
 AUDIT = {
     "packages": [

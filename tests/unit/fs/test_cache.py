@@ -178,7 +178,7 @@ def test_scan_image_uses_the_cache_and_gives_the_same_result(
     opened.clear()
     warm = scan_image(ref, ScanOptions(cache=cache))
     assert opened == []
-    uncached = scan_image(ref, ScanOptions(cache=False))
+    uncached = scan_image(ref, ScanOptions(cache=None))
     assert sorted(opened) == [0, 1, 2]
     cold, warm, uncached = (dataclasses.replace(r, scanned_at="") for r in (cold, warm, uncached))
     assert warm == cold and uncached == cold

@@ -17,8 +17,7 @@ from caulk.fs.efficiency import compute_efficiency
 from caulk.fs.interface import EntryType
 from caulk.fs.view import build_view
 from caulk.source import open_image
-
-DIVE = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "dive"
+from tests.support.tools import tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -81,7 +80,7 @@ def test_efficiency_equals_dive_on_a_real_image(
     archive = image_archive("bookworm-layers", "docker-archive")
     out = tmp_path / "dive.json"
     subprocess.run(
-        [str(DIVE), "--ci", "--json", str(out), "--source", "docker-archive", str(archive)],
+        [tool("dive"), "--ci", "--json", str(out), "--source", "docker-archive", str(archive)],
         capture_output=True,
         timeout=600,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CI": "true"},

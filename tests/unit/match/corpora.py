@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
+
+from tests.support.tools import shared_advisories
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 VERSIONS = FIXTURES / "versions"
 ADVISORIES = FIXTURES / "advisories"
-SHARED_ADVISORIES = Path(__file__).resolve().parents[4] / "shared" / "data" / "advisories"
-if not SHARED_ADVISORIES.is_dir():
-    SHARED_ADVISORIES = Path("/work/shared/data/advisories")
+SHARED_ADVISORIES = shared_advisories()
 SIGN = {"<": -1, "=": 0, ">": 1}
 
 
@@ -24,10 +23,6 @@ def pairs(name: str) -> list[tuple[str, str, int]]:
         a, op, b = line.split()
         out.append((a, b, SIGN[op]))
     return out
-
-
-def have(tool: str) -> bool:
-    return shutil.which(tool) is not None
 
 
 def run_text(args: list[str], stdin: str) -> str:

@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from caulk.match.ranges import affected_status
 from caulk.match.version import VersionError, scheme_for
+from tests.support.tools import SHARED_MISSING
 from tests.unit.match.corpora import ADVISORIES, SHARED_ADVISORIES
 from tests.unit.match.osv_records import affected_entries, load, record_paths
 
@@ -69,7 +70,7 @@ def test_checked_in_subset() -> None:
     assert seen["unknown"] > 0
 
 
-@pytest.mark.skipif(not (SHARED_ADVISORIES / "pypa").is_dir(), reason="no shared advisory data")
+@pytest.mark.skipif(not (SHARED_ADVISORIES / "pypa").is_dir(), reason=SHARED_MISSING)
 def test_whole_shared_set() -> None:
     seen = _check(SHARED_ADVISORIES)
     assert seen["affected"] > 140000
@@ -103,7 +104,9 @@ def test_every_event_version_is_understood_in_subset(source: str) -> None:
     assert refused == []
 
 
-@pytest.mark.skipif(not (SHARED_ADVISORIES / "go-vulndb").is_dir(), reason="no shared data")
+@pytest.mark.skipif(
+    not (SHARED_ADVISORIES / "go-vulndb").is_dir(), reason=f"{SHARED_MISSING} (go-vulndb)"
+)
 @pytest.mark.parametrize("source", ["go-vulndb", "debian-osv"])
 def test_every_event_version_is_understood_in_shared_set(source: str) -> None:
     count, refused = _event_versions(SHARED_ADVISORIES / source)

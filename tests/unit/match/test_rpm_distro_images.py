@@ -125,7 +125,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
 
 
 def _scan(root: Path, store: SqliteStore) -> dict[tuple[str, str], str | None]:
-    options = ScanOptions(hygiene=False, store=store, cache=False, workers=1)
+    options = ScanOptions(hygiene=False, store=store, workers=1)
     result = scan_image(f"dir:{root}", options)
     return {(v.package_name, v.id): v.fixed_version for v in result.vulnerabilities}
 

@@ -4,7 +4,6 @@ skopeo, umoci and dive."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -16,6 +15,7 @@ from caulk.sink import ImageDraft, LayerBlob, draft_from_image, write_image
 from caulk.source import open_image
 from caulk.source.interface import Descriptor
 from tests.support import synth
+from tests.support.tools import tool
 from tests.unit.source.helpers import read_layers
 
 BASE = synth.tar(
@@ -30,9 +30,7 @@ BASE = synth.tar(
 TOP = synth.tar([synth.whiteout("/etc/motd"), synth.file("/etc/issue", b"caulk\n")])
 NAMES = [["bin", "bin/sh", "bin/bash", "etc", "etc/motd"], ["etc/.wh.motd", "etc/issue"]]
 
-needs = pytest.mark.skipif(
-    not all(shutil.which(t) for t in ("skopeo", "umoci")), reason="skopeo/umoci not installed"
-)
+needs = pytest.mark.tools("skopeo", "umoci")
 
 
 def _source(tmp_path: Path, compression: list[synth.Compression]) -> str:
@@ -176,12 +174,8 @@ def test_umoci_unpacks(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(
-    shutil.which("dive") is None and not Path(".venv/bin/dive").exists(),
-    reason="dive not installed",
-)
 def test_dive_reads_docker_archive(tmp_path: Path) -> None:
-    dive = shutil.which("dive") or ".venv/bin/dive"
+    dive = tool("dive")
     with open_image(_source(tmp_path, ["gzip", "zstd"])) as image:
         write_image(draft_from_image(image), f"docker-archive:{tmp_path}/d.tar:app:1")
     out = tmp_path / "dive.json"

@@ -54,9 +54,7 @@ def test_close_mid_stream_stops_the_producer_without_reading_everything() -> Non
     reader = ReadAhead(source, chunk=10, depth=2)  # type: ignore[arg-type]
     assert reader.read(10) == b"x" * 10
     time.sleep(0.05)
-    started = time.monotonic()
-    reader.close()
-    assert time.monotonic() - started < 2
+    reader.close()  # joins the producer: a drain would read all 10,000 chunks first
     assert source.closed_by_consumer
     assert source.reads < 100  # bounded read-ahead, not a drain
     assert not [t for t in threading.enumerate() if t.name == "caulk-readahead"]

@@ -1,4 +1,5 @@
-"""Every record of the shared advisory snapshots imports cleanly (skipped without ../shared)."""
+"""Every record of the shared advisory snapshots imports cleanly (skipped without them, except
+under CI=true: tests/support/skip_policy.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 from caulk.vulndb.interface import Advisory
 from caulk.vulndb.sources import SourceReader
 from caulk.vulndb.store import SourceFile, build_store, open_store
+from tests.support.tools import SHARED_MISSING, shared_advisories
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "advisories"
+SHARED = shared_advisories()
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED.is_dir(), reason="no ../shared/data/advisories checkout")
+@pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_MISSING)
 def test_all_shared_advisories_import_without_a_skip(tmp_path: Path) -> None:
     parts = {"go-vulndb": "*.json", "pypa/vulns": "*/*.yaml", "debian-osv": "*.json"}
     sources = [SourceFile(str(SHARED / p), SHARED / p) for p in (*parts, "alpine-secdb")]
@@ -60,7 +62,7 @@ def _fixed(adv: Advisory, ecosystems: set[str] | None = None) -> set[tuple[str, 
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED.is_dir(), reason="no ../shared/data/advisories checkout")
+@pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_MISSING)
 def test_dsa_dla_lists_agree_with_every_converted_osv_record() -> None:
     """Oracle: the 7,240 OSV records in debian-osv/ were converted from the same two lists."""
     lists = {a.id: a for a in SourceReader("lists", SHARED / "debian-tracker-lists")}

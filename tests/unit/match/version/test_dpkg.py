@@ -6,7 +6,7 @@ import pytest
 
 from caulk.errors import InputError
 from caulk.match.version import VersionError, scheme_for
-from tests.unit.match.corpora import have, pairs, run_text
+from tests.unit.match.corpora import pairs, run_text
 
 DPKG = scheme_for("Debian:12")
 CORPUS = pairs("dpkg-pairs.txt")
@@ -26,7 +26,7 @@ def test_every_recorded_pair_matches_dpkg() -> None:
     assert wrong == []
 
 
-@pytest.mark.skipif(not have("dpkg"), reason="needs the real dpkg")
+@pytest.mark.tools("dpkg")
 def test_recorded_answers_are_the_real_dpkg_answers() -> None:
     script = (
         'while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo "-1"; '

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from caulk.match.version import VersionError, scheme_for
-from tests.unit.match.corpora import VERSIONS, have, pairs
+from tests.unit.match.corpora import VERSIONS, pairs
 
 RPM = scheme_for("Rocky Linux:8")
 
@@ -39,7 +39,7 @@ def test_recorded_real_evr_pairs() -> None:
     assert [RPM.compare(a, b) for a, b, _ in corpus] == [want for _, _, want in corpus]
 
 
-@pytest.mark.skipif(not have("rpmlua"), reason="needs rpm (apt-get install rpm)")
+@pytest.mark.tools("rpmlua")
 def test_every_evr_pair_against_live_rpm() -> None:
     sys.path.insert(0, str(VERSIONS))
     try:
