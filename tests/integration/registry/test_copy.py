@@ -94,7 +94,7 @@ def test_defang_pushes_to_a_registry(registry: RegistryServer, tmp_path: Path) -
     layout = synth.write_oci(tmp_path / "in", synth.image([layer]), tag="1")
     dest = f"{registry.host}/team-a/hardened:1"
     proc = subprocess.run(
-        [*CAULK, "defang", "--insecure-registry", registry.host, "--remove-shells",
+        [*CAULK, "defang", "--insecure-registry", registry.host, "--remove-shells", "--force",
          f"oci:{layout}:1", "--output", dest],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

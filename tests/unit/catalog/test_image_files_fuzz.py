@@ -74,6 +74,6 @@ def test_hostile_files_in_an_image_are_unknowns_not_crashes(case: tuple[str, byt
     layer = synth.tar([synth.file("/etc/os-release", b"ID=debian\n"), synth.file(path, data)])
     with tempfile.TemporaryDirectory() as tmp:
         layout = synth.oci_layout(Path(tmp) / "img", [layer])
-        options = ScanOptions(match=False, cache=False, workers=1)
+        options = ScanOptions(match=False, workers=1)
         result = clean(lambda: scan_image(f"oci:{layout}:latest", options))
     assert result is not None, "a file inside the image must not fail the whole scan"
