@@ -1,5 +1,5 @@
-"""The lint formats (tty, json, sarif, checkstyle, codeclimate) are golden files, and a Dockerfile
-finding renders to the same SARIF result whether `caulk lint` or `caulk scan --dockerfile` reports it."""
+"""The lint formats (tty, json, sarif, checkstyle, codeclimate) are golden files; a Dockerfile
+finding renders to the same SARIF whether `caulk lint` or `caulk scan --dockerfile` reports it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 from caulk.check.dockerfile import LintConfig, lint
 from caulk.check.dockerfile.engine import LintResult
-from caulk.check.dockerfile.formats import render as render_lint
 from caulk.report import render
+from caulk.report.lint import render as render_lint
 from tests.unit.report.test_render import _result
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -58,3 +58,13 @@ def test_dockerfile_finding_same_sarif_result_in_lint_and_scan() -> None:
     scanned = dataclasses.replace(_result(), findings=linted.findings, vulnerabilities=())
     from_scan = _results(json.loads(render(scanned, "sarif")))
     assert from_lint == from_scan
+
+
+def test_sarif_of_lint_and_scan_is_valid_sarif_2_1_0() -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "fixtures/sarif-schema-2.1.0.json").read_text())
+    validator = jsonschema.Draft4Validator(schema)
+    for text in (render_lint("sarif", [_lint()]), render(_result(), "sarif")):
+        errors = [e.message for e in validator.iter_errors(json.loads(text))]
+        assert errors == []
