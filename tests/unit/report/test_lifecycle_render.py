@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from caulk.cli.registry_cmd import _json, _table
 from caulk.policy.lifecycle import Action
 from caulk.policy.lifecycle.interface import Decision, Plan
 from caulk.registry.lifecycle import ApplyReport, RepositoryFacts
+from caulk.report.lifecycle import render_lifecycle
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -47,13 +47,7 @@ CASES = {"preview": None, "applied": APPLIED, "failed": FAILED}
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_lifecycle_golden(case: str, fmt: str) -> None:
-    import json
-
-    report = CASES[case]
-    if fmt == "json":
-        out = json.dumps(_json(FACTS, PLAN, report), indent=2) + "\n"
-    else:
-        out = _table(FACTS, PLAN, report)
+    out = render_lifecycle(fmt, FACTS, PLAN, CASES[case])
     golden = GOLDEN / f"lifecycle-{case}.{'txt' if fmt == 'table' else 'json'}"
     if os.environ.get("CAULK_UPDATE_GOLDEN"):
         golden.write_text(out, encoding="utf-8")
