@@ -15,10 +15,10 @@ import click
 import pytest
 
 from caulk.check.dockerfile import LintConfig, lint
-from caulk.check.dockerfile.formats import render
 from caulk.cli import main as main_mod
 from caulk.cli.main import _Formatter
 from caulk.errors import RegistryError
+from caulk.report.lint import render
 from caulk.report.table import render_table
 from caulk.scan import ScanOptions, scan_image
 from caulk.terminal import printable

@@ -55,7 +55,7 @@ def lint_command(
     from caulk.check.dockerfile.config import LintConfig, find_config, load_config
     from caulk.check.dockerfile.custom import load_rule_file
     from caulk.check.dockerfile.engine import LintResult, lint, lint_path
-    from caulk.check.dockerfile.formats import render
+    from caulk.report.lint import render
 
     path = Path(config_path) if config_path else find_config(Path.cwd())
     if config_path and not Path(config_path).is_file():

@@ -1,12 +1,15 @@
-"""SARIF 2.1.0 report. One run, tool `caulk`, one reportingDescriptor per rule that fired.
+"""SARIF 2.1.0, the one builder for `caulk scan -f sarif` and `caulk lint -f sarif`. One run, tool
+`caulk`, one reportingDescriptor per rule that fired.
 
 Image paths become artifact URIs relative to the image root (`usr/bin/su`) with the image reference
-as `uriBaseId` description; Dockerfile findings keep their file path and region.
+as `uriBaseId` description; Dockerfile findings keep their file path and region, and render the same
+in both commands.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from caulk.check.registry import get_rule
@@ -14,7 +17,7 @@ from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Severity
 from caulk.report.coverage import advisory_data_document, coverage_document, unrated_count
 
-__all__ = ["render_sarif"]
+__all__ = ["render_findings_sarif", "render_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/caulk-dev/caulk"
@@ -41,6 +44,8 @@ def _level(severity: Severity) -> str:
 def _rule_descriptor(f: Finding) -> dict[str, Any]:
     rule = get_rule(f.rule_id)
     severity = rule.severity if rule else f.severity
+    hadolint = dict(f.details).get("hadolint")
+    tags = ["security", rule.category] if rule and rule.category else ["security"]
     descriptor: dict[str, Any] = {
         "id": f.rule_id,
         "name": f.title.title().replace(" ", "").replace("/", ""),
@@ -49,7 +54,7 @@ def _rule_descriptor(f: Finding) -> dict[str, Any]:
         "defaultConfiguration": {"level": _level(severity)},
         "properties": {
             "security-severity": _SECURITY_SEVERITY[severity],
-            "tags": ["security", rule.category] if rule and rule.category else ["security"],
+            "tags": [*tags, f"hadolint:{hadolint}"] if hadolint else tags,
         },
     }
     if f.docs_url:
@@ -153,25 +158,9 @@ def _vuln_properties(v: Vulnerability) -> dict[str, Any]:
 
 def render_sarif(result: ScanResult, color: bool = False) -> bytes:
     del color
-    rule_ids: list[str] = []
-    descriptors: list[dict[str, Any]] = []
-    for f in result.findings:
-        if f.rule_id not in rule_ids:
-            rule_ids.append(f.rule_id)
-            descriptors.append(_rule_descriptor(f))
+    rule_ids, descriptors = _finding_rules(result.findings)
     target_uri = result.target.reference
-    results = []
-    for f in result.findings:
-        item: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": rule_ids.index(f.rule_id),
-            "level": _level(f.severity),
-            "message": {"text": f.message},
-            "locations": [_location(f, target_uri)],
-        }
-        if f.location.layer is not None:
-            item["properties"] = {"layer": f.location.layer}
-        results.append(item)
+    results = [_finding_result(f, rule_ids.index(f.rule_id), target_uri) for f in result.findings]
     for v in result.vulnerabilities:
         if v.ignored is not None:
             continue
@@ -179,6 +168,53 @@ def render_sarif(result: ScanResult, color: bool = False) -> bytes:
             rule_ids.append(v.id)
             descriptors.append(_vuln_descriptor(v))
         results.append(_vuln_result(v, rule_ids.index(v.id)))
+    image_root = {
+        "IMAGEROOT": {
+            "uri": "file:///",
+            "description": {"text": f"root filesystem of {target_uri}"},
+        }
+    }
+    run = {"originalUriBaseIds": image_root, "properties": _run_properties(result)}
+    return _document(result.caulk_version, descriptors, results, run)
+
+
+def render_findings_sarif(findings: Iterable[Finding], version: str) -> bytes:
+    """Findings of files outside an image (`caulk lint`): each keeps its own path and region."""
+    listed = tuple(findings)
+    rule_ids, descriptors = _finding_rules(listed)
+    results = [_finding_result(f, rule_ids.index(f.rule_id), "") for f in listed]
+    return _document(version, descriptors, results, {})
+
+
+def _finding_rules(findings: Sequence[Finding]) -> tuple[list[str], list[dict[str, Any]]]:
+    rule_ids: list[str] = []
+    descriptors: list[dict[str, Any]] = []
+    for f in findings:
+        if f.rule_id not in rule_ids:
+            rule_ids.append(f.rule_id)
+            descriptors.append(_rule_descriptor(f))
+    return rule_ids, descriptors
+
+
+def _finding_result(f: Finding, rule_index: int, target_uri: str) -> dict[str, Any]:
+    # caulk's severity: `level` folds LOW and INFO into "note"
+    properties: dict[str, Any] = {"severity": f.severity.name}
+    if f.location.layer is not None:
+        properties["layer"] = f.location.layer
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": _level(f.severity),
+        "message": {"text": f.message},
+        "locations": [_location(f, target_uri)],
+        "properties": properties,
+    }
+
+
+def _document(
+    version: str, descriptors: list[dict[str, Any]], results: list[dict[str, Any]],
+    run: dict[str, Any],
+) -> bytes:  # fmt: skip
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -187,18 +223,12 @@ def render_sarif(result: ScanResult, color: bool = False) -> bytes:
                 "tool": {
                     "driver": {
                         "name": "caulk",
-                        "version": result.caulk_version,
+                        "version": version,
                         "informationUri": INFORMATION_URI,
                         "rules": descriptors,
                     }
                 },
-                "originalUriBaseIds": {
-                    "IMAGEROOT": {
-                        "uri": "file:///",
-                        "description": {"text": f"root filesystem of {target_uri}"},
-                    }
-                },
-                "properties": _run_properties(result),
+                **run,
                 "results": results,
             }
         ],

@@ -1,4 +1,4 @@
-"""Lint output formats: tty (rich), json, sarif 2.1.0, checkstyle, GitLab Code Quality
+"""`caulk lint`'s output formats: tty (rich), json, sarif 2.1.0, checkstyle, GitLab Code Quality
 (codeclimate). Every renderer takes the results of one run and returns text."""
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ from collections.abc import Callable, Sequence
 
 from caulk import __version__
 from caulk.check.dockerfile.engine import LintResult
-from caulk.check.registry import get_rule
 from caulk.model import Finding, Severity
+from caulk.report.sarif import render_findings_sarif
 
 __all__ = ["FORMATS", "render"]
 
-_SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning"}
 _CHECKSTYLE = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning"}
 _CODECLIMATE = {
     Severity.CRITICAL: "blocker",
@@ -21,7 +20,6 @@ _CODECLIMATE = {
     Severity.MEDIUM: "major",
     Severity.LOW: "minor",
 }
-_INFO_URI = "https://github.com/caulk-dev/caulk"
 
 
 def _hadolint(f: Finding) -> str | None:
@@ -61,68 +59,8 @@ def _json(results: Sequence[LintResult], color: bool) -> str:
 
 
 def _sarif(results: Sequence[LintResult], color: bool) -> str:
-    rules: dict[str, dict[str, object]] = {}
-    sarif_results = []
-    for r in results:
-        for f in r.findings:
-            if f.rule_id not in rules:
-                rule = get_rule(f.rule_id)
-                entry: dict[str, object] = {
-                    "id": f.rule_id,
-                    "name": f.title,
-                    "shortDescription": {"text": f.title},
-                    "help": {"text": f.remediation or f.title},
-                    "defaultConfiguration": {
-                        "level": _SARIF_LEVEL.get(rule.severity if rule else f.severity, "note")
-                    },
-                    "properties": {"tags": ["dockerfile"]},
-                }
-                if f.docs_url:
-                    entry["helpUri"] = f.docs_url
-                if _hadolint(f):
-                    entry["properties"] = {"tags": ["dockerfile", f"hadolint:{_hadolint(f)}"]}
-                rules[f.rule_id] = entry
-            loc = f.location
-            region: dict[str, int] = {"startLine": loc.line or 1, "startColumn": loc.column or 1}
-            if loc.end_line:
-                region["endLine"] = loc.end_line
-            if loc.end_column:
-                region["endColumn"] = loc.end_column
-            sarif_results.append(
-                {
-                    "ruleId": f.rule_id,
-                    "ruleIndex": list(rules).index(f.rule_id),
-                    "level": _SARIF_LEVEL.get(f.severity, "note"),
-                    "message": {"text": f.message},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": r.path},
-                                "region": region,
-                            }
-                        }
-                    ],
-                    "properties": {"severity": f.severity.name},
-                }
-            )
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "caulk",
-                        "version": __version__,
-                        "informationUri": _INFO_URI,
-                        "rules": list(rules.values()),
-                    }
-                },
-                "results": sarif_results,
-            }
-        ],
-    }
-    return json.dumps(doc, indent=2) + "\n"
+    findings = (f for r in results for f in r.findings)
+    return render_findings_sarif(findings, __version__).decode("utf-8")
 
 
 def _checkstyle(results: Sequence[LintResult], color: bool) -> str:
