@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from caulk.check.registry import get_rule
+from caulk.check.rules import get_rule
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Severity
 from caulk.report.coverage import advisory_data_document, coverage_document, unrated_count

@@ -146,7 +146,7 @@ class _Pragmas:
         return rule_id.upper() in codes or (hadolint is not None and hadolint in codes)
 
     def global_ignored(self, rule: object) -> bool:
-        from caulk.check.registry import Rule
+        from caulk.check.rules import Rule
 
         assert isinstance(rule, Rule)
         return rule.id in self.global_codes or (rule.hadolint or "") in self.global_codes

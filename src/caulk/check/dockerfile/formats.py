@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from caulk import __version__
 from caulk.check.dockerfile.engine import LintResult
-from caulk.check.registry import get_rule
+from caulk.check.rules import get_rule
 from caulk.model import Finding, Severity
 
 __all__ = ["FORMATS", "render"]

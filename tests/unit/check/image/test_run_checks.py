@@ -9,7 +9,7 @@ from caulk.check.image.interface import CheckOptions, ImageContext
 from caulk.check.image.setuid import SetuidCheck
 from caulk.check.image.tools import ToolsCheck
 from caulk.check.image.user import UserCheck
-from caulk.check.registry import all_rules
+from caulk.check.rules import all_rules
 from caulk.fs.interface import EntryType
 from caulk.fs.view import view_from_layers
 

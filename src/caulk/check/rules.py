@@ -1,4 +1,4 @@
-"""The one rule registry shared by image checks and the Dockerfile linter.
+"""The one rule model and registry shared by image checks and the Dockerfile linter.
 
 Every rule has a stable ID (`CK-IMG-…` for image checks, `CK-DF-…` for Dockerfile rules), a
 severity, a title, remediation text and a docs page `docs/rules/<ID>.md`. Dockerfile rules also name
