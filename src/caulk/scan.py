@@ -189,6 +189,7 @@ def _read_image(
     if options.vulnerabilities:
         analyzers = (*analyzers, *catalog_analyzers())
     findings: tuple[Finding, ...] = ()
+    check_unknowns: tuple[Unknown, ...] = ()
     inventory: Inventory | None = None
     with open_image(reference, platform=options.platform) as image:
         cache = options.cache
@@ -196,13 +197,18 @@ def _read_image(
         efficiency = _efficiency(image, view, cache) if checks else None
         if checks:
             ctx = ImageContext(image, view, options.checks, efficiency)
-            findings = tuple(run_checks(ctx, checks))
+            run = run_checks(ctx, checks)
+            findings, check_unknowns = run.findings, run.unknowns
         if options.vulnerabilities:
             inventory = build_inventory(view, now.date())
         return _Read(
             target=target_of(image, sum(layer.tar_size for layer in view.layers)),
             findings=findings,
-            unknowns=(*view.unknowns(), *(inventory.unknowns if inventory else ())),
+            unknowns=(
+                *view.unknowns(),
+                *check_unknowns,
+                *(inventory.unknowns if inventory else ()),
+            ),
             efficiency=efficiency,
             inventory=inventory,
             image_ids=frozenset({image.digest, image.config_descriptor.digest}),

@@ -1,2 +1,2 @@
 """Checks: image hygiene (`check.image`) and the Dockerfile linter (`check.dockerfile`), sharing one
-rule registry (`check.registry`)."""
+rule registry (`check.rules`)."""

@@ -32,8 +32,6 @@ _FORMATS = ("tty", "json", "sarif", "checkstyle", "codeclimate", "gitlab")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="YAML rules (dockerfile_lint profile or caulk form); repeatable.")  # fmt: skip
 @click.option("--stdin-path", default="-", help="Name to report for a Dockerfile read from -.")
-@click.option("--shell-parser", type=click.Choice(("tokens", "bashlex")), default=None,
-              help="Shell parser for RUN (default tokens; bashlex is slower).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--no-color", is_flag=True, help="No colours in tty output.")
 def lint_command(
@@ -46,7 +44,6 @@ def lint_command(
     require_digest: bool,
     rule_files: tuple[str, ...],
     stdin_path: str,
-    shell_parser: str | None,
     output: str | None,
     no_color: bool,
 ) -> None:
@@ -73,8 +70,6 @@ def lint_command(
     if rule_files:
         extra = [r for f in rule_files for r in load_rule_file(Path(f))]
         changes["custom_rules"] = config.custom_rules + tuple(extra)
-    if shell_parser:
-        changes["shell_parser"] = shell_parser
     config = replace(config, **changes)  # type: ignore[arg-type]
 
     results: list[LintResult] = []

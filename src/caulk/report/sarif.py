@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from caulk.check.registry import get_rule
+from caulk.check.rules import get_rule
 from caulk.match.interface import Vulnerability
 from caulk.model import Finding, ScanResult, Severity
 from caulk.report.coverage import advisory_data_document, coverage_document, unrated_count

@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.match.interface import Coverage, Unchecked, Vulnerability
 from caulk.model import ScanResult, Severity, Target
 from caulk.policy import gate

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from caulk.catalog.interface import Distro, Package
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.errors import UsageError
 from caulk.match.interface import Coverage, Unchecked, Vulnerability
 from caulk.model import Location, ScanResult, Severity, Target, Unknown

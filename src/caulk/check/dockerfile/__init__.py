@@ -4,7 +4,7 @@
     result = lint(text, path="Dockerfile", config=LintConfig())
     for finding in result.findings: ...
 
-Heavy modules (rules, YAML, bashlex, rich) load only when used.
+Heavy modules (rules, YAML, rich) load only when used.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ style→INFO) unless the guide says otherwise. Docs: docs/rules/<ID>.md.
 
 from __future__ import annotations
 
-from caulk.check.registry import Rule, register
+from caulk.check.rules import Rule, register
 from caulk.model import Severity
 
 __all__ = ["ALL", "OPT_IN", "by_code"]

@@ -50,7 +50,6 @@ class LintConfig:
     require_digest: bool = False
     disable_pragmas: bool = False
     custom_rules: tuple[CustomRule, ...] = ()
-    shell_parser: str = "tokens"  # or "bashlex"
     source: str | None = field(default=None, compare=False)  # the file it came from
 
     def severity_for(self, rule_id: str, hadolint: str | None) -> Severity | None:
@@ -123,7 +122,7 @@ def from_mapping(section: Mapping[str, Any], *, where: str, base: Path) -> LintC
         "ignore", "ignored", "severity", "override", "trusted-registries", "trustedRegistries",
         "allowed-base-images", "required-labels", "label-schema", "strict-labels",
         "failure-threshold", "require-digest", "disable-pragmas", "disable-ignore-pragma",
-        "rules", "shell-parser", "no-fail", "no-color", "format", "output-file", "verbose",
+        "rules", "no-fail", "no-color", "format", "output-file", "verbose",
     }  # fmt: skip
     unknown = sorted(set(section) - known)
     if unknown:
@@ -159,9 +158,6 @@ def from_mapping(section: Mapping[str, Any], *, where: str, base: Path) -> LintC
     custom: list[CustomRule] = []
     for rel in _strs(section.get("rules"), "rules", where):
         custom.extend(load_rule_file(_inside(base, rel, where)))
-    parser = str(section.get("shell-parser", "tokens"))
-    if parser not in ("tokens", "bashlex"):
-        raise UsageError("`shell-parser` must be tokens or bashlex", where=where)
     return LintConfig(
         ignored=frozenset(c.strip().upper() for c in ignored),
         overrides=tuple(overrides),
@@ -179,6 +175,5 @@ def from_mapping(section: Mapping[str, Any], *, where: str, base: Path) -> LintC
             section.get("disable-pragmas", section.get("disable-ignore-pragma", False))
         ),
         custom_rules=tuple(custom),
-        shell_parser=parser,
         source=where,
     )

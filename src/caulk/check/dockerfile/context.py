@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from caulk.check.dockerfile.shell import SHELLS, Command, Script, analyze, command_of_exec
 from caulk.check.dockerfile.syntax import Dockerfile, Instruction, Stage, shift_segments
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 
 if TYPE_CHECKING:
     from caulk.check.dockerfile.config import LintConfig
@@ -93,7 +93,6 @@ class LintContext:
 
     def _runs(self) -> Iterator[Run]:
         posix = True
-        parser = self.config.shell_parser
         for ins in self.instructions:
             if ins.keyword == "FROM":
                 posix = True
@@ -103,20 +102,20 @@ class LintContext:
             run = ins.inner if ins.keyword == "ONBUILD" and ins.inner is not None else ins
             if run.keyword != "RUN":
                 continue
-            scripts = _scripts(run, parser) if posix else ()
+            scripts = _scripts(run) if posix else ()
             yield Run(ins, run, scripts, ins.stage, posix)
 
 
-def _scripts(run: Instruction, parser: str) -> tuple[Script, ...]:
+def _scripts(run: Instruction) -> tuple[Script, ...]:
     if run.exec_form is not None:
-        return (command_of_exec(run.exec_form, parser=parser),)
+        return (command_of_exec(run.exec_form),)
     segments = tuple(shift_segments(run.segments, run.rest_offset))
     text = run.rest
     if not run.heredocs:
-        return (analyze(text, segments, parser=parser),)
+        return (analyze(text, segments),)
     masked = _HEREDOC_MASK.sub(lambda m: " " * len(m.group(0)), text)
     out: list[Script] = []
-    main = analyze(masked, segments, parser=parser) if masked.strip() else None
+    main = analyze(masked, segments) if masked.strip() else None
     if main is not None:
         out.append(main)
     feeds_shell = main is None or (bool(main.commands) and main.commands[0].name in SHELLS)
@@ -127,7 +126,7 @@ def _scripts(run: Instruction, parser: str) -> tuple[Script, ...]:
             for k, ln in enumerate(lines):
                 segs.append((off, doc.line + k, 1))
                 off += len(ln) + 1
-            out.append(analyze(doc.body, tuple(segs), parser=parser))
+            out.append(analyze(doc.body, tuple(segs)))
     return tuple(out)
 
 

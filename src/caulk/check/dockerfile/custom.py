@@ -384,7 +384,7 @@ def evaluate(
 ) -> Iterator[Hit]:
     """The rule's hits; a rule whose regex runs out of time reports that instead of hanging."""
     from caulk.check.dockerfile.context import Hit
-    from caulk.check.registry import Rule
+    from caulk.check.rules import Rule
 
     budget = _Budget(budget_seconds)
     try:
@@ -400,7 +400,7 @@ def evaluate(
 
 def _evaluate(rule: CustomRule, ctx: LintContext, budget: _Budget) -> Iterator[Hit]:
     from caulk.check.dockerfile.context import Hit
-    from caulk.check.registry import Rule
+    from caulk.check.rules import Rule
 
     as_rule = Rule(rule.id, rule.severity, rule.title, rule.remediation, category="custom")
     scope = ((i, i) for i in ctx.instructions) if rule.dockerfile_lint else ctx.effective()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from caulk.check.dockerfile import catalog as cat
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 
 __all__ = ["NOTES", "page", "write_pages"]
 

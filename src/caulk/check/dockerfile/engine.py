@@ -17,6 +17,7 @@ from caulk.check.dockerfile.context import Hit, LintContext, checks
 from caulk.check.dockerfile.custom import evaluate
 from caulk.check.dockerfile.parser import parse
 from caulk.check.dockerfile.syntax import Dockerfile, Instruction
+from caulk.check.rules import run_guarded
 from caulk.errors import DockerfileError
 from caulk.model import Finding, Location, Severity, Unknown
 
@@ -59,11 +60,10 @@ def lint(text: str | bytes, *, path: str, config: LintConfig) -> LintResult:
     for rules, check in checks():
         if all(not _enabled(r.id, r.hadolint, config) for r in rules):
             continue
-        try:
-            hits.extend(check(ctx))
-        except Exception as exc:
-            log.warning("rule check %s failed on %s: %s", check.__name__, path, exc, exc_info=True)
-            unknowns.append(Unknown(Location(path=path), f"check {check.__name__} failed: {exc}"))
+        found, crash = run_guarded(rules, check.__name__, check, ctx, Location(path=path))
+        hits.extend(found)
+        if crash is not None:
+            unknowns.append(crash)
     for custom in config.custom_rules:
         hits.extend(evaluate(custom, ctx))
     findings: list[Finding] = [_problem_finding(path, p) for p in df.problems]
@@ -146,7 +146,7 @@ class _Pragmas:
         return rule_id.upper() in codes or (hadolint is not None and hadolint in codes)
 
     def global_ignored(self, rule: object) -> bool:
-        from caulk.check.registry import Rule
+        from caulk.check.rules import Rule
 
         assert isinstance(rule, Rule)
         return rule.id in self.global_codes or (rule.hadolint or "") in self.global_codes

@@ -1,4 +1,4 @@
-"""A small, linear-time shell tokenizer: the fallback for scripts bashlex cannot parse.
+"""A small, linear-time shell tokenizer: the one parser of RUN scripts (see `shell`).
 
 It knows quotes, escapes, `$(…)`/backticks (whose commands are found recursively), `${…}`,
 comments, redirections and the control operators; reserved words (`if`, `then`, `do`, `for x in

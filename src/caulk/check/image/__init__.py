@@ -1,7 +1,7 @@
 """Image hygiene checks (CK-IMG-…): what the guide says must go from a container image.
 
     view = build_view(image, analyzers_for(ALL_CHECKS))
-    findings = run_checks(ImageContext(image, view, options))
+    run = run_checks(ImageContext(image, view, options))  # run.findings, run.unknowns
 
 Each check is an `ImageCheck` (see `interface`); rules live in `rules`, one docs page per ID under
 docs/rules/.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from caulk.check.image.accounts import AccountsCheck
 from caulk.check.image.capabilities import CapabilityCheck
@@ -26,12 +27,14 @@ from caulk.check.image.setuid import SetuidCheck
 from caulk.check.image.tools import ToolsCheck
 from caulk.check.image.user import UserCheck
 from caulk.check.image.worldwritable import WorldWritableCheck
+from caulk.check.rules import run_guarded
 from caulk.fs.interface import FileAnalyzer
-from caulk.model import Finding
+from caulk.model import Finding, Location, Unknown
 
 __all__ = [
     "ALL_CHECKS",
     "CheckOptions",
+    "CheckRun",
     "ImageCheck",
     "ImageContext",
     "analyzers_for",
@@ -80,15 +83,28 @@ def sort_key(finding: Finding) -> tuple[str, str, int, str, int, str]:
     )
 
 
-def run_checks(ctx: ImageContext, checks: Iterable[ImageCheck] = ALL_CHECKS) -> list[Finding]:
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    findings: tuple[Finding, ...]  # sorted by `sort_key`
+    unknowns: tuple[Unknown, ...] = ()  # one per check that raised, naming its rules
+
+
+def run_checks(ctx: ImageContext, checks: Iterable[ImageCheck] = ALL_CHECKS) -> CheckRun:
     """Run the checks whose rules are not all disabled; findings of disabled rules are dropped;
-    the result is sorted by rule ID, path, layer, field, line, message."""
+    findings are sorted by rule ID, path, layer, field, line, message. A check that raises gives
+    one unknown naming its rules instead of findings, and the others still run."""
     disabled = ctx.options.disabled_rules
     findings: list[Finding] = []
+    unknowns: list[Unknown] = []
+    where = Location()  # the image as a whole
     for check in checks:
         if check.rules and all(rule.id in disabled for rule in check.rules):
             continue
-        found = [f for f in check.run(ctx) if f.rule_id not in disabled]
-        log.debug("%s: %d findings", type(check).__name__, len(found))
+        name = type(check).__name__
+        found, crash = run_guarded(check.rules, name, check.run, ctx, where)
+        if crash is not None:
+            unknowns.append(crash)
+        found = [f for f in found if f.rule_id not in disabled]
+        log.debug("%s: %d findings", name, len(found))
         findings.extend(found)
-    return sorted(findings, key=sort_key)
+    return CheckRun(tuple(sorted(findings, key=sort_key)), tuple(unknowns))

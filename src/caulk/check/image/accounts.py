@@ -15,7 +15,7 @@ from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import DUPLICATE_ID, EMPTY_PASSWORD
 from caulk.check.image.user import PASSWD_PATH, PasswdAnalyzer, parse_passwd
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
 from caulk.model import Finding, Location
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import NO_HEALTHCHECK
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.efficiency import Efficiency
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Finding

@@ -5,7 +5,7 @@ IDs never change meaning; a retired rule keeps its number. Each has `docs/rules/
 
 from __future__ import annotations
 
-from caulk.check.registry import Rule, register
+from caulk.check.rules import Rule, register
 from caulk.model import Severity
 
 __all__ = [

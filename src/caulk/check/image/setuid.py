@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from caulk.check.image.inodes import REGULAR, InodeResolver, layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import SETUID
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from caulk.check.image.inodes import REGULAR, InodeResolver, layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import DEV_TOOL, NETWORK_TOOL, PACKAGE_MANAGER, SHELL
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import ROOT_USER, UNKNOWN_USER
-from caulk.check.registry import Rule
+from caulk.check.rules import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
 from caulk.model import Finding, Location
 

@@ -119,6 +119,7 @@ def test_dockerfile_lint_profile(tmp_path: Path) -> None:
     [
         ("lint: [1, 2]\n", "must be a mapping"),
         ("lint:\n  bogus: 1\n", "unknown lint config key"),
+        ("lint:\n  shell-parser: bashlex\n", "unknown lint config key(s): shell-parser"),
         ("lint:\n  failure-threshold: loud\n", "unknown severity"),
         ("lint:\n  rules: [missing.yaml]\n", "cannot read rule file"),
         ("lint: {rules: [bad.yaml]}\n", "invalid regex"),
@@ -191,3 +192,10 @@ def test_lint_cli_refuses_a_config_reaching_out_of_the_repository(tmp_path: Path
     assert run.code == 2, run
     assert run.stderr.count("\n") == 1 and ".hadolint.yaml" in run.stderr, run
     assert "AKIA" not in run.stderr + run.stdout and "Traceback" not in run.stderr
+
+
+def test_the_removed_shell_parser_option_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n")
+    run = run_caulk_subprocess("lint", "--shell-parser", "bashlex", "Dockerfile", cwd=tmp_path)
+    assert run.code == 2, run
+    assert "--shell-parser" in run.stderr and "Traceback" not in run.stderr, run

@@ -7,7 +7,7 @@ import pytest
 
 from caulk.check.dockerfile import LintConfig
 from caulk.check.dockerfile import catalog as cat
-from caulk.check.registry import get_rule
+from caulk.check.rules import get_rule
 from tests.unit.check.dockerfile.helpers import codes, run_lint
 
 OK_TAIL = "USER 10001\nHEALTHCHECK CMD true\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caulk.check.dockerfile.parser import parse
 from caulk.check.dockerfile.shell import analyze, command_of_exec
+from tests.unit.check.dockerfile.bashlex_reference import bashlex_commands
 from tests.unit.check.dockerfile.helpers import DEV_FIXTURES
 
 
@@ -19,12 +20,13 @@ def _runs() -> list[str]:
 def test_tokenizer_matches_bashlex_on_every_fixture_run_bashlex_parses() -> None:
     compared = 0
     for text in _runs():
-        b = analyze(text, parser="bashlex")
-        if b.parser != "bashlex":
-            continue  # bashlex failed; the tokenizer is all there is
-        t = analyze(text, parser="tokens")
-        assert [(c.name, c.args) for c in t.commands] == [(c.name, c.args) for c in b.commands]
-        assert len(t.pipes) == len(b.pipes), text
+        try:
+            b_commands, b_pipes = bashlex_commands(text)
+        except Exception:  # bashlex raises many types; it fails on ~7% of real RUNs
+            continue  # the tokenizer is all there is
+        t = analyze(text)
+        assert [(c.name, c.args) for c in t.commands] == [(c.name, c.args) for c in b_commands]
+        assert len(t.pipes) == len(b_pipes), text
         compared += 1
     assert compared >= 40
 
@@ -57,5 +59,4 @@ def test_exec_form_and_sh_c() -> None:
 
 def test_unbalanced_input_never_raises() -> None:
     for text in ['echo "unterminated', "echo $(", "case x in", "((", "`", "a && && b", "|"]:
-        for parser in ("tokens", "bashlex"):
-            analyze(text, parser=parser)
+        analyze(text)

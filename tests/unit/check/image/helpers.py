@@ -63,7 +63,7 @@ def scan_view(
     options: CheckOptions | None = None,
 ) -> list[Finding]:
     ctx = ImageContext(image or fake_image(), view_from_layers(layers), options or CheckOptions())
-    return run_checks(ctx, checks)
+    return list(run_checks(ctx, checks).findings)
 
 
 def scan(
@@ -82,4 +82,5 @@ def scan(
     ref = reference or (f"oci:{path}:{tag}" if tag else f"oci:{path}")
     with open_image(ref) as image:
         view = build_view(image, analyzers_for(checks))
-        return run_checks(ImageContext(image, view, options or CheckOptions()), checks)
+        ctx = ImageContext(image, view, options or CheckOptions())
+        return list(run_checks(ctx, checks).findings)

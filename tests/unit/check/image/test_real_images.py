@@ -28,7 +28,7 @@ from tests.support.tools import tool
 def findings(name: str, transport: str = "oci") -> tuple[Finding, ...]:
     with open_image(build.image_ref(name, transport)) as image:
         view = build_view(image, analyzers_for(ALL_CHECKS))
-        return tuple(run_checks(ImageContext(image, view, CheckOptions()), ALL_CHECKS))
+        return run_checks(ImageContext(image, view, CheckOptions()), ALL_CHECKS).findings
 
 
 def of(name: str, rule: str) -> list[Finding]:
@@ -205,7 +205,8 @@ def test_threshold_verdicts_equal_dive_ci(
         from caulk.check.image.efficiency import EfficiencyCheck
 
         found = {
-            f.rule_id for f in run_checks(ImageContext(image, view, options), [EfficiencyCheck()])
+            f.rule_id
+            for f in run_checks(ImageContext(image, view, options), [EfficiencyCheck()]).findings
         }
     ours = {
         "lowestEfficiency": "FAIL" if "CK-IMG-014" in found else "PASS",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caulk.check.image import ALL_CHECKS, analyzers_for, run_checks
+from caulk.check.image import ALL_CHECKS, CheckRun, analyzers_for, run_checks
 from caulk.check.image.interface import CheckOptions, ImageContext
 from caulk.check.image.setuid import SetuidCheck
 from caulk.check.image.tools import ToolsCheck
 from caulk.check.image.user import UserCheck
-from caulk.check.registry import all_rules
+from caulk.check.rules import all_rules
 from caulk.fs.interface import EntryType
 from caulk.fs.view import view_from_layers
 
@@ -71,4 +71,4 @@ def test_a_check_whose_rules_are_all_disabled_does_not_run() -> None:
     off = CheckOptions(disabled_rules=frozenset({"CK-IMG-001"}))
     assert scan_view([layer(0, [])], [Exploding()], options=off) == []
     ctx = ImageContext(fake_image(), view_from_layers([]))
-    assert run_checks(ctx, []) == []
+    assert run_checks(ctx, []) == CheckRun(())

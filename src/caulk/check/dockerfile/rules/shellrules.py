@@ -73,7 +73,7 @@ def _pipes_without_pipefail(run: Run) -> Iterator[Hit]:
 
 
 def _script_hit(run: Run, script: Script, rule: object, msg: str, cmd: Command | None) -> Hit:
-    from caulk.check.registry import Rule
+    from caulk.check.rules import Rule
 
     assert isinstance(rule, Rule)
     if cmd is None:
