@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import httpx
 
 from caulk.errors import AuthError, RegistryError, UsageError, VerificationError
+from caulk.mediatypes import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 from caulk.registry.auth import (
     Challenge,
     TokenCache,
@@ -47,7 +48,6 @@ from caulk.registry.bodies import MIN_BLOB_RATE, RATE_WINDOW, BlobStream, parse_
 from caulk.registry.credentials import Credentials, CredentialStore
 from caulk.registry.reference import Reference
 from caulk.safeload import load_json
-from caulk.source.mediatypes import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 
 __all__ = ["MANIFEST_ACCEPT", "Manifest", "RegistryClient"]
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from caulk.errors import ImageFormatError, OperationalError
+from caulk.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from caulk.source.config import parse_config
 from caulk.source.interface import (
     DEFAULT_PLATFORM,
@@ -30,7 +31,6 @@ from caulk.source.interface import (
     Layer,
     Platform,
 )
-from caulk.source.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 
 __all__ = ["TreeTar", "open_rootfs"]
 
