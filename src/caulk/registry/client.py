@@ -464,7 +464,8 @@ class RegistryClient:
             registry, f"/v2/{repository}/tags/list", f"repository:{repository}:pull", "tags"
         )
 
-    def catalog(self, registry: str) -> list[str]:
+    def list_repositories(self, registry: str) -> list[str]:
+        """Every repository the registry lists (its `/v2/_catalog` endpoint)."""
         return self._paginate(registry, "/v2/_catalog", "registry:catalog:*", "repositories")
 
     def _paginate(self, registry: str, path: str, scope: str, key: str) -> list[str]:
