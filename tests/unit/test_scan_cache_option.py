@@ -47,6 +47,7 @@ def test_the_user_cache_is_passed_explicitly(user_cache: Path, demo: str) -> Non
 
 def test_the_sbom_predicate_uses_the_user_cache(user_cache: Path, demo: str) -> None:
     # what `caulk attest --type sbom` runs (cli/sign.py): the CLI scans, signing builds the body
-    options = scan_options_for(PREDICATE_TYPES["sbom"], LayerCache.open_default())
+    base = ScanOptions(cache=LayerCache.open_default())
+    options = scan_options_for(PREDICATE_TYPES["sbom"], base)
     predicate_from_scan(PREDICATE_TYPES["sbom"], scan_image(demo, options))
     assert user_cache.is_dir() and any(user_cache.iterdir())

@@ -203,9 +203,9 @@ def attest(
         body = load_predicate(predicate)
     else:
         from caulk.fs.cache import LayerCache
-        from caulk.scan import scan_image
+        from caulk.scan import ScanOptions, scan_image
 
-        options = scan_options_for(predicate_type, LayerCache.open_default())
+        options = scan_options_for(predicate_type, ScanOptions(cache=LayerCache.open_default()))
         body = predicate_from_scan(predicate_type, scan_image(image, options))
     result = attest_image(
         image,

@@ -4,6 +4,7 @@ when this build has one), built from a scan the caller runs (signing never scans
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -14,7 +15,6 @@ from caulk.safeload import DocumentError, load_json
 from caulk.signing.interface import PREDICATE_TYPES
 
 if TYPE_CHECKING:
-    from caulk.fs.cache import LayerCache
     from caulk.model import ScanResult
     from caulk.scan import ScanOptions
 
@@ -50,15 +50,14 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def scan_options_for(predicate_type: str, cache: LayerCache | None) -> ScanOptions:
-    """The scan whose result makes the predicate for `predicate_type` (the caller runs it;
-    UsageError if caulk has no producer for that type)."""
-    from caulk.scan import ScanOptions
-
+def scan_options_for(predicate_type: str, base: ScanOptions) -> ScanOptions:
+    """`base` (the caller's cache, registry settings…) narrowed to the scan whose result makes
+    the predicate for `predicate_type`; the caller runs it. UsageError if caulk has no producer
+    for that type."""
     if predicate_type == PREDICATE_TYPES["scan"]:
-        return ScanOptions(cache=cache)
+        return base
     if predicate_type == PREDICATE_TYPES["sbom"]:
-        return ScanOptions(hygiene=False, match=False, cache=cache)
+        return dataclasses.replace(base, hygiene=False, match=False)
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
 
 
