@@ -13,7 +13,7 @@ import pytest
 from caulk.fs.cache import LayerCache
 from caulk.scan import ScanOptions, scan_image
 from caulk.signing.interface import PREDICATE_TYPES
-from caulk.signing.predicate import produce_predicate
+from caulk.signing.predicate import predicate_from_scan, scan_options_for
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-image"
 
@@ -46,5 +46,8 @@ def test_the_user_cache_is_passed_explicitly(user_cache: Path, demo: str) -> Non
 
 
 def test_the_sbom_predicate_uses_the_user_cache(user_cache: Path, demo: str) -> None:
-    produce_predicate(PREDICATE_TYPES["sbom"], demo)
+    # what `caulk attest --type sbom` runs (cli/sign.py): the CLI scans, signing builds the body
+    base = ScanOptions(cache=LayerCache.open_default())
+    options = scan_options_for(PREDICATE_TYPES["sbom"], base)
+    predicate_from_scan(PREDICATE_TYPES["sbom"], scan_image(demo, options))
     assert user_cache.is_dir() and any(user_cache.iterdir())

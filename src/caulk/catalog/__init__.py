@@ -6,9 +6,10 @@ from datetime import date
 
 from caulk.catalog import dotnet, os_release, php, ruby, rust
 from caulk.catalog.apk import ApkCataloger
+from caulk.catalog.context import catalog_context
 from caulk.catalog.dpkg import DpkgCataloger
 from caulk.catalog.golang import GoCataloger
-from caulk.catalog.interface import Cataloger, Distro, Inventory, Package
+from caulk.catalog.interface import CatalogContext, Cataloger, Distro, Inventory, Package
 from caulk.catalog.java import JavaCataloger
 from caulk.catalog.npm import NpmCataloger
 from caulk.catalog.python import PythonCataloger
@@ -18,12 +19,14 @@ from caulk.model import Unknown
 
 __all__ = [
     "ALL_CATALOGERS",
+    "CatalogContext",
     "Cataloger",
     "Distro",
     "Inventory",
     "Package",
     "analyzers_for",
     "build_inventory",
+    "catalog_context",
 ]
 
 ALL_CATALOGERS: tuple[Cataloger, ...] = (
@@ -53,10 +56,11 @@ def build_inventory(
     view: LayerView, today: date, catalogers: tuple[Cataloger, ...] = ALL_CATALOGERS
 ) -> Inventory:
     distro = os_release.detect_distro(view, today)
+    ctx = catalog_context(view, distro)
     packages: list[Package] = []
     unknowns: list[Unknown] = []
     for cataloger in catalogers:
-        for item in cataloger.catalog(view, distro):
+        for item in cataloger.catalog(ctx):
             if isinstance(item, Package):
                 packages.append(item)
             else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, exact_paths, location_of
-from caulk.catalog.interface import Distro, Package
+from caulk.catalog.interface import CatalogContext, Package
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Unknown
 
@@ -70,7 +70,8 @@ class ApkCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view, distro = ctx.view, ctx.distro
         ecosystem = (distro.ecosystem if distro else None) or "Alpine"
         for entry, result in view.results(ANALYZER.name):
             if not isinstance(result, tuple):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of
-from caulk.catalog.interface import Distro, Package
+from caulk.catalog.interface import CatalogContext, Distro, Package
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Unknown
 
@@ -135,7 +135,8 @@ class DpkgCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (STATUS_ANALYZER, LIST_ANALYZER)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view, distro = ctx.view, ctx.distro
         ecosystem = (distro.ecosystem if distro else None) or "Debian"
         for entry, result in view.results(STATUS_ANALYZER.name):
             if not isinstance(result, tuple):

@@ -14,9 +14,8 @@ from packageurl import PackageURL
 from caulk.catalog.analyzer import location_of
 from caulk.catalog.elf import is_elf
 from caulk.catalog.gobuildinfo import GoBuildInfo, GoModule, parse_modinfo, read_buildinfo
-from caulk.catalog.interface import Distro, Package
-from caulk.catalog.owned import os_owned_files
-from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
+from caulk.catalog.interface import CatalogContext, Package
+from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
 from caulk.model import Location, Unknown
 
 __all__ = ["GoBinaryAnalyzer", "GoCataloger", "normalize_go_version", "parse_go_binary"]
@@ -86,11 +85,12 @@ class GoCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view = ctx.view
         found = [(e, r) for e, r in view.results(ANALYZER.name) if isinstance(r, GoBuildInfo)]
         if not found:
             return
-        owned = os_owned_files(view)
+        owned = ctx.os_owned
         for entry, info in found:
             if entry.path in owned:
                 log.debug("%s: Go binary of an OS package, skipped", entry.path)

@@ -19,7 +19,7 @@ from typing import Protocol
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Location, Unknown
 
-__all__ = ["Cataloger", "Distro", "Inventory", "Package"]
+__all__ = ["CatalogContext", "Cataloger", "Distro", "Inventory", "Package"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,17 @@ class Inventory:
     catalogers: tuple[str, ...] = ()  # "name@version" of every cataloger that ran
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogContext:
+    """What every cataloger of one inventory shares, computed once (syft's `Environment`): the
+    merged view, the distro from os-release, and the files an OS package manager installed
+    (language catalogers skip those, so a package is reported once, as the OS package)."""
+
+    view: LayerView
+    distro: Distro | None
+    os_owned: frozenset[str]
+
+
 class Cataloger(Protocol):
     @property
     def name(self) -> str: ...
@@ -83,4 +94,4 @@ class Cataloger(Protocol):
     @property
     def analyzers(self) -> tuple[FileAnalyzer, ...]: ...
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]: ...
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]: ...

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of
-from caulk.catalog.interface import Distro, Package
-from caulk.catalog.owned import os_owned_files
-from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.catalog.interface import CatalogContext, Package
+from caulk.fs.interface import FileAnalyzer
 from caulk.model import Unknown
 
 __all__ = ["JavaArtifact", "JavaCataloger", "parse_archive"]
@@ -176,11 +175,12 @@ class JavaCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view = ctx.view
         found = [(e, r) for e, r in view.results(ANALYZER.name) if isinstance(r, tuple)]
         if not found:
             return
-        owned = os_owned_files(view)
+        owned = ctx.os_owned
         for entry, artifacts in found:
             if entry.path in owned:
                 continue

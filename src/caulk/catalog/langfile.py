@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of
-from caulk.catalog.interface import Distro, Package
-from caulk.catalog.owned import os_owned_files
-from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.catalog.interface import CatalogContext, Package
+from caulk.fs.interface import FileAnalyzer
 from caulk.model import Unknown
 
 __all__ = ["Found", "LanguageFileCataloger"]
@@ -38,11 +37,12 @@ class LanguageFileCataloger:
     def analyzers(self) -> tuple[FileAnalyzer, ...]:
         return (self.analyzer,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view = ctx.view
         found = [(e, r) for e, r in view.results(self.analyzer.name) if isinstance(r, tuple)]
         if not found:
             return
-        owned = os_owned_files(view)
+        owned = ctx.os_owned
         for entry, records in found:
             if entry.path in owned:
                 continue

@@ -14,9 +14,8 @@ from typing import Any
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of, parse_json
-from caulk.catalog.interface import Distro, Package
-from caulk.catalog.owned import os_owned_files
-from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.catalog.interface import CatalogContext, Package
+from caulk.fs.interface import FileAnalyzer
 from caulk.model import Location, Unknown
 
 __all__ = ["NpmCataloger", "parse_lockfile", "parse_package_json", "parse_project_json"]
@@ -106,8 +105,9 @@ class NpmCataloger:
     version = "2"
     analyzers: tuple[FileAnalyzer, ...] = (PACKAGE_JSON, PROJECT_JSON, LOCKFILE)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
-        owned = os_owned_files(view)
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view = ctx.view
+        owned = ctx.os_owned
         for entry, result in view.results(PACKAGE_JSON.name):
             if not isinstance(result, tuple) or entry.path in owned:
                 continue

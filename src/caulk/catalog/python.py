@@ -11,9 +11,8 @@ from email.parser import BytesHeaderParser
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of
-from caulk.catalog.interface import Distro, Package
-from caulk.catalog.owned import os_owned_files
-from caulk.fs.interface import FileAnalyzer, LayerView
+from caulk.catalog.interface import CatalogContext, Package
+from caulk.fs.interface import FileAnalyzer
 from caulk.model import Unknown
 
 __all__ = ["PythonCataloger", "normalize_name", "parse_metadata"]
@@ -57,8 +56,9 @@ class PythonCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
-        owned = os_owned_files(view)
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view = ctx.view
+        owned = ctx.os_owned
         for entry, result in view.results(ANALYZER.name):
             if not isinstance(result, tuple) or _owned(entry.path, owned):
                 continue

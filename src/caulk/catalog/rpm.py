@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from caulk.catalog.analyzer import ContentAnalyzer, location_of
-from caulk.catalog.interface import Distro, Package
+from caulk.catalog.interface import CatalogContext, Distro, Package
 from caulk.catalog.rpmdb import RpmHeader, parse_header, read_bdb, read_ndb, read_sqlite
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Unknown
@@ -102,7 +102,8 @@ class RpmCataloger:
     version = "1"
     analyzers: tuple[FileAnalyzer, ...] = (ANALYZER,)
 
-    def catalog(self, view: LayerView, distro: Distro | None) -> Iterable[Package | Unknown]:
+    def catalog(self, ctx: CatalogContext) -> Iterable[Package | Unknown]:
+        view, distro = ctx.view, ctx.distro
         ecosystem = _ecosystem(distro)
         for path, result in _databases(view):
             entry = view.get(path)

@@ -48,7 +48,7 @@ def lint_command(
     no_color: bool,
 ) -> None:
     """Lint Dockerfiles (use - for standard input)."""
-    from caulk.check.dockerfile import catalog
+    from caulk.check.dockerfile import ruleset
     from caulk.check.dockerfile.config import LintConfig, find_config, load_config
     from caulk.check.dockerfile.custom import load_rule_file
     from caulk.check.dockerfile.engine import LintResult, lint, lint_path
@@ -88,7 +88,7 @@ def lint_command(
             raise UsageError(f"cannot write report: {exc.strerror or exc}", where=output) from None
     else:
         click.echo(text, nl=False)
-    bad = any(f.rule_id == catalog.SYNTAX.id for r in results for f in r.findings)
+    bad = any(f.rule_id == ruleset.SYNTAX.id for r in results for f in r.findings)
     code = EXIT_BAD_INPUT if bad else EXIT_GATE if any(r.failed for r in results) else EXIT_OK
     sys.exit(code)
 

@@ -195,11 +195,18 @@ def attest(
 ) -> None:
     """Attach a signed in-toto attestation (DSSE) to IMAGE, as cosign attest does."""
     from caulk.signing.attest import attest_image, predicate_type_uri
-    from caulk.signing.predicate import load_predicate, produce_predicate
+    from caulk.signing.predicate import load_predicate, predicate_from_scan, scan_options_for
 
     predicate_type = predicate_type_uri(kind)
     private = _private_key(key)
-    body = load_predicate(predicate) if predicate else produce_predicate(predicate_type, image)
+    if predicate:
+        body = load_predicate(predicate)
+    else:
+        from caulk.fs.cache import LayerCache
+        from caulk.scan import ScanOptions, scan_image
+
+        options = scan_options_for(predicate_type, ScanOptions(cache=LayerCache.open_default()))
+        body = predicate_from_scan(predicate_type, scan_image(image, options))
     result = attest_image(
         image,
         private,

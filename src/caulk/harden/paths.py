@@ -6,8 +6,8 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 
-from caulk.check.image.inodes import InodeResolver
 from caulk.errors import ImageFormatError
+from caulk.fs.inodes import InodeResolver
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 
 __all__ = ["LinkResolver", "normalise", "real_path"]
@@ -54,7 +54,7 @@ def real_path(view: LayerView, path: str, *, follow_final: bool = False) -> str 
 
 class LinkResolver:
     """The FILE entry whose bytes (and mode, owner) a HARDLINK shares, with the hygiene checks'
-    hardlink semantics (`caulk.check.image.inodes`); an error when there is none."""
+    hardlink semantics (`caulk.fs.inodes`); an error when there is none."""
 
     def __init__(self, view: LayerView) -> None:
         self._view = view

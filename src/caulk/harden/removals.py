@@ -1,6 +1,6 @@
 """Which paths the removal flags delete, with the definitions of the hygiene checks
-(`caulk.check.image.tools`: names, PATH directories, grouping of names by file), so a re-scan
-of the output reports none of them.
+(`caulk.fs.toolnames`: names and PATH directories; `caulk.check.image.tools`: grouping by file),
+so a re-scan of the output reports none of them.
 
 Every executable name in a PATH directory is grouped with the other names of the same file
 (symlinks followed inside the image, hardlinks by inode). A group goes when any of its names, or
@@ -15,10 +15,10 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Collection
 
-from caulk.check.image.inodes import REGULAR, InodeResolver
-from caulk.check.image.tools import classify, path_dirs
 from caulk.errors import UsageError
+from caulk.fs.inodes import REGULAR, InodeResolver
 from caulk.fs.interface import EntryType, LayerView
+from caulk.fs.toolnames import classify, path_dirs
 from caulk.harden.options import DefangOptions
 from caulk.harden.paths import normalise, real_path
 from caulk.harden.plan import Removal

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from caulk.check.dockerfile.shell import SHELLS, analyze
 from caulk.check.dockerfile.words import iter_words, unquote
-from caulk.check.image.tools import DEFAULT_PATH
 from caulk.errors import ImageFormatError
 from caulk.fs.interface import EntryType, LayerView
+from caulk.fs.toolnames import DEFAULT_PATH
 from caulk.harden.content import read_member
 from caulk.harden.paths import normalise, real_path
 from caulk.harden.plan import Removal

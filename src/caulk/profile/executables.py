@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import REGULAR, InodeResolver
+from caulk.fs.inodes import REGULAR, InodeResolver
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 
 __all__ = ["executables"]

@@ -12,12 +12,13 @@ limits a hostile peer cannot talk its way around:
 
 from __future__ import annotations
 
-import io
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
+from caulk.chunkstream import ChunkStream
 from caulk.errors import RegistryError
 from caulk.safeload import DocumentError, load_json
 
@@ -55,7 +56,7 @@ def parse_json(body: bytes, *, what: str, where: str) -> Any:
         raise RegistryError(exc.message, where=where) from None
 
 
-class BlobStream(io.RawIOBase):
+class BlobStream(ChunkStream):
     """A streamed blob body as a readable file; closes the response when closed. Raises
     RegistryError when less than `min_rate` bytes per second arrive over `window` seconds of
     waiting on the network."""
@@ -67,57 +68,37 @@ class BlobStream(io.RawIOBase):
         min_rate: float = MIN_BLOB_RATE,
         window: float = RATE_WINDOW,
     ) -> None:
-        super().__init__()
+        super().__init__(_rated_chunks(response, min_rate, window))
         self._response = response
-        self._chunks = response.iter_raw()  # as the network delivers: the rate check sees each read
-        self._pending = b""
-        self._min_rate = min_rate
-        self._window = window
-        self._waited = 0.0
-        self._received = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def _where(self) -> str:
-        return str(self._response.request.url.copy_with(query=None))
-
-    def _next_chunk(self) -> bytes | None:
-        started = time.monotonic()
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            return None
-        except httpx.HTTPError as exc:
-            raise RegistryError(
-                f"download failed: {type(exc).__name__}", where=self._where()
-            ) from None
-        self._waited += time.monotonic() - started
-        self._received += len(chunk)
-        if self._waited >= self._window:
-            if self._received < self._min_rate * self._waited:
-                rate = self._received / self._waited
-                raise RegistryError(
-                    f"download too slow: {rate:.0f} bytes/s over {self._waited:.0f} s "
-                    f"(minimum {self._min_rate:.0f} bytes/s)",
-                    where=self._where(),
-                )
-            self._waited, self._received = 0.0, 0
-        return chunk
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            chunk = self._next_chunk()
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
 
     def close(self) -> None:
         if not self.closed:
             self._response.close()
         super().close()
+
+
+def _rated_chunks(response: httpx.Response, min_rate: float, window: float) -> Iterator[bytes]:
+    """The body as the network delivers it (the rate check sees each read); only the time spent
+    waiting on the network counts, not the consumer's time between reads."""
+    chunks = response.iter_raw()
+    waited, received = 0.0, 0
+    while True:
+        started = time.monotonic()
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except httpx.HTTPError as exc:
+            where = str(response.request.url.copy_with(query=None))
+            raise RegistryError(f"download failed: {type(exc).__name__}", where=where) from None
+        waited += time.monotonic() - started
+        received += len(chunk)
+        if waited >= window:
+            if received < min_rate * waited:
+                raise RegistryError(
+                    f"download too slow: {received / waited:.0f} bytes/s over {waited:.0f} s "
+                    f"(minimum {min_rate:.0f} bytes/s)",
+                    where=str(response.request.url.copy_with(query=None)),
+                )
+            waited, received = 0.0, 0
+        yield chunk

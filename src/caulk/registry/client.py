@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import httpx
 
 from caulk.errors import AuthError, RegistryError, UsageError, VerificationError
+from caulk.mediatypes import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 from caulk.registry.auth import (
     Challenge,
     TokenCache,
@@ -47,7 +48,6 @@ from caulk.registry.bodies import MIN_BLOB_RATE, RATE_WINDOW, BlobStream, parse_
 from caulk.registry.credentials import Credentials, CredentialStore
 from caulk.registry.reference import Reference
 from caulk.safeload import load_json
-from caulk.source.mediatypes import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 
 __all__ = ["MANIFEST_ACCEPT", "Manifest", "RegistryClient"]
 
@@ -464,7 +464,8 @@ class RegistryClient:
             registry, f"/v2/{repository}/tags/list", f"repository:{repository}:pull", "tags"
         )
 
-    def catalog(self, registry: str) -> list[str]:
+    def list_repositories(self, registry: str) -> list[str]:
+        """Every repository the registry lists (its `/v2/_catalog` endpoint)."""
         return self._paginate(registry, "/v2/_catalog", "registry:catalog:*", "repositories")
 
     def _paginate(self, registry: str, path: str, scope: str, key: str) -> list[str]:

@@ -22,12 +22,12 @@ from typing import Any
 
 from caulk.errors import RegistryError
 from caulk.instants import parse_instant
+from caulk.mediatypes import INDEX_TYPES
 from caulk.policy.lifecycle.interface import ArtifactFacts, Decision, ImageFacts, Plan
 from caulk.registry.client import Manifest, RegistryClient
 from caulk.registry.pushlog import PushLog, PushRecord
 from caulk.registry.reference import Reference
 from caulk.safeload import DocumentError, load_json
-from caulk.source.mediatypes import INDEX_TYPES
 from caulk.source.verify import new_hasher
 
 __all__ = [

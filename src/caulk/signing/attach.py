@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from caulk.errors import ImageFormatError
+from caulk.mediatypes import OCI_CONFIG, OCI_MANIFEST
 from caulk.safeload import load_json
 from caulk.signing.gojson import go_marshal, sorted_map
 from caulk.signing.store import ArtifactStore, sha256_digest
-from caulk.source.mediatypes import OCI_CONFIG, OCI_MANIFEST
 
 __all__ = ["LayerEntry", "append_layer", "artifact_config", "artifact_manifest", "read_layers"]
 

@@ -1,19 +1,24 @@
 """Predicates for `caulk attest`: a JSON file, or produced by caulk itself when no file is given
 (`scan`: caulk's JSON scan report `caulk.scan/v1`; `sbom`: CycloneDX from the report renderer,
-when this build has one)."""
+when this build has one), built from a scan the caller runs (signing never scans on its own)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caulk.errors import InputError, OperationalError, UsageError
 from caulk.safeload import DocumentError, load_json
 from caulk.signing.interface import PREDICATE_TYPES
 
-__all__ = ["load_predicate", "produce_predicate"]
+if TYPE_CHECKING:
+    from caulk.model import ScanResult
+    from caulk.scan import ScanOptions
+
+__all__ = ["load_predicate", "predicate_from_scan", "scan_options_for"]
 
 MAX_PREDICATE = 64 * 1024 * 1024
 
@@ -45,18 +50,25 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def produce_predicate(predicate_type: str, reference: str) -> Any:
-    """Scan `reference` and build the predicate for `predicate_type` (UsageError if caulk has no
-    producer for it)."""
-    from caulk.fs.cache import LayerCache
+def scan_options_for(predicate_type: str, base: ScanOptions) -> ScanOptions:
+    """`base` (the caller's cache, registry settings…) narrowed to the scan whose result makes
+    the predicate for `predicate_type`; the caller runs it. UsageError if caulk has no producer
+    for that type."""
+    if predicate_type == PREDICATE_TYPES["scan"]:
+        return base
+    if predicate_type == PREDICATE_TYPES["sbom"]:
+        return dataclasses.replace(base, hygiene=False, match=False)
+    raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
+
+
+def predicate_from_scan(predicate_type: str, result: ScanResult) -> Any:
+    """The predicate for `predicate_type` built from a scan the caller ran with
+    `scan_options_for(predicate_type, …)`."""
     from caulk.report.jsonout import to_document
     from caulk.sbom import write_cyclonedx
-    from caulk.scan import ScanOptions, scan_image
 
     if predicate_type == PREDICATE_TYPES["scan"]:
-        options = ScanOptions(cache=LayerCache.open_default())
-        return _finite(to_document(scan_image(reference, options)))
+        return _finite(to_document(result))
     if predicate_type == PREDICATE_TYPES["sbom"]:
-        options = ScanOptions(hygiene=False, match=False, cache=LayerCache.open_default())
-        return json.loads(write_cyclonedx(scan_image(reference, options)))
+        return json.loads(write_cyclonedx(result))
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from caulk.errors import ImageFormatError, InputError, OperationalError
+from caulk.mediatypes import DOCKER_MANIFEST, OCI_MANIFEST, REF_NAME
 from caulk.registry.client import RegistryClient
 from caulk.registry.reference import Reference
 from caulk.safeload import load_json
 from caulk.sink.files import atomic_file
-from caulk.source.mediatypes import DOCKER_MANIFEST, OCI_MANIFEST, REF_NAME
 from caulk.source.verify import check_digest
 
 __all__ = ["ArtifactStore", "LayoutArtifacts", "RegistryArtifacts", "sha256_digest"]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caulk.errors import ImageFormatError, UsageError
+from caulk.mediatypes import REF_NAME
 from caulk.registry.options import new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.signing.store import ArtifactStore, LayoutArtifacts, RegistryArtifacts
-from caulk.source.mediatypes import REF_NAME
 from caulk.source.reference import split_path, split_tag_or_digest
 from caulk.source.resolve import select_in_index
 

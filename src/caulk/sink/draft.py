@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, BinaryIO
 
+from caulk.mediatypes import OCI_CONFIG, OCI_MANIFEST, oci_equivalent
 from caulk.source.interface import Descriptor, Image
-from caulk.source.mediatypes import OCI_CONFIG, OCI_MANIFEST, oci_equivalent
 
 __all__ = [
     "ImageDraft",

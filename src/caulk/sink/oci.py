@@ -18,10 +18,10 @@ from typing import Any, BinaryIO, cast
 from caulk import safeload
 from caulk.errors import ImageFormatError, OperationalError, UsageError
 from caulk.localfiles import temp_path
+from caulk.mediatypes import OCI_INDEX, OCI_MANIFEST, REF_NAME
 from caulk.sink.draft import ImageDraft, WrittenImage, dump_json, manifest_for, oci_manifest
 from caulk.sink.files import DeterministicTar, atomic_file, copy_stream
 from caulk.source.interface import Descriptor
-from caulk.source.mediatypes import OCI_INDEX, OCI_MANIFEST, REF_NAME
 from caulk.source.verify import VerifyingReader
 
 __all__ = ["write_oci_archive", "write_oci_dir"]

@@ -19,10 +19,7 @@ from typing import Any, BinaryIO
 
 from caulk import safeload
 from caulk.errors import ImageFormatError
-from caulk.source.config import load_json, parse_config
-from caulk.source.interface import Compression, Descriptor, Image, Layer, Platform
-from caulk.source.layers import sniff
-from caulk.source.mediatypes import (
+from caulk.mediatypes import (
     DOCKER_CONFIG,
     DOCKER_LAYER,
     DOCKER_LAYER_GZIP,
@@ -30,6 +27,9 @@ from caulk.source.mediatypes import (
     OCI_LAYER_ZSTD,
     REF_NAME,
 )
+from caulk.source.config import load_json, parse_config
+from caulk.source.interface import Compression, Descriptor, Image, Layer, Platform
+from caulk.source.layers import sniff
 from caulk.source.reference import split_path
 from caulk.source.resolve import (
     Located,

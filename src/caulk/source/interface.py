@@ -19,10 +19,11 @@ Guarantees every implementation gives:
 
 from __future__ import annotations
 
-import enum
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, cast
+
+from caulk.mediatypes import Compression
 
 __all__ = [
     "DEFAULT_PLATFORM",
@@ -59,12 +60,6 @@ class Platform:
 
 
 DEFAULT_PLATFORM = Platform("linux", "amd64")
-
-
-class Compression(enum.Enum):
-    NONE = "none"
-    GZIP = "gzip"
-    ZSTD = "zstd"
 
 
 @dataclass(frozen=True, slots=True)

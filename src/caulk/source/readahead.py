@@ -11,25 +11,25 @@ before them.
 from __future__ import annotations
 
 import contextlib
-import io
 import queue
 import threading
+from collections.abc import Iterator
 from typing import BinaryIO
+
+from caulk.chunkstream import ChunkStream
 
 __all__ = ["ReadAhead"]
 
 _EOF = b""
 
 
-class ReadAhead(io.RawIOBase):
+class ReadAhead(ChunkStream):
     def __init__(self, raw: BinaryIO, *, chunk: int = 1 << 20, depth: int = 8) -> None:
-        super().__init__()
         self._raw = raw
         self._chunk = chunk
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._pending = memoryview(b"")
-        self._done = False
+        super().__init__(self._consume())
         self._thread = threading.Thread(target=self._produce, name="caulk-readahead", daemon=True)
         self._thread.start()
 
@@ -51,26 +51,15 @@ class ReadAhead(io.RawIOBase):
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
             self._put(exc)
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            if self._done:
-                return 0
+    def _consume(self) -> Iterator[bytes]:
+        """The producer's chunks in order, up to EOF or its error (raised here, in the reader)."""
+        while True:
             item = self._queue.get()
             if isinstance(item, BaseException):
-                self._done = True
                 raise item
             if item == _EOF:
-                self._done = True
-                return 0
-            self._pending = memoryview(item)
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
+                return
+            yield item
 
     def close(self) -> None:
         if not self.closed:

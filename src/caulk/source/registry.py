@@ -8,11 +8,11 @@ import io
 from typing import BinaryIO
 
 from caulk.errors import ImageFormatError
+from caulk.mediatypes import INDEX_TYPES, MANIFEST_TYPES
 from caulk.registry.client import RegistryClient
 from caulk.registry.options import new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.source.interface import Descriptor, Image, Platform
-from caulk.source.mediatypes import INDEX_TYPES, MANIFEST_TYPES
 from caulk.source.resolve import Located, resolve
 
 __all__ = ["RegistryStore", "open_registry"]

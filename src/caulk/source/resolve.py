@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from caulk.errors import ImageFormatError
+from caulk.mediatypes import INDEX_TYPES, MANIFEST_TYPES, REF_NAME, layer_compression
 from caulk.source.config import MAX_JSON, load_json, parse_config
 from caulk.source.interface import (
     DEFAULT_PLATFORM,
@@ -21,7 +22,6 @@ from caulk.source.interface import (
     Layer,
     Platform,
 )
-from caulk.source.mediatypes import INDEX_TYPES, MANIFEST_TYPES, REF_NAME, layer_compression
 from caulk.source.verify import VerifyingReader, check_digest
 
 __all__ = [

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from caulk.chunkstream import ChunkStream
 from caulk.errors import ImageFormatError, OperationalError
+from caulk.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from caulk.source.config import parse_config
 from caulk.source.interface import (
     DEFAULT_PLATFORM,
@@ -30,9 +32,8 @@ from caulk.source.interface import (
     Layer,
     Platform,
 )
-from caulk.source.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 
-__all__ = ["TreeTar", "open_rootfs"]
+__all__ = ["open_rootfs", "tree_tar"]
 
 log = logging.getLogger(__name__)
 
@@ -124,28 +125,9 @@ def _file_data(path: str, size: int) -> Iterator[bytes]:
         yield b"\0" * (tarfile.BLOCKSIZE - size % tarfile.BLOCKSIZE)
 
 
-class TreeTar(io.RawIOBase):
+def tree_tar(root: Path) -> ChunkStream:
     """A readable stream of the tar of a directory tree, generated while read."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__()
-        self._chunks = _chunks(root)
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
+    return ChunkStream(_chunks(root))
 
 
 class _TreeStore:
@@ -159,7 +141,7 @@ class _TreeStore:
         if descriptor.digest == self._config.digest:
             return io.BytesIO(self._raw)
         if descriptor.digest == self._layer.digest:
-            return cast(BinaryIO, TreeTar(self.root))
+            return cast(BinaryIO, tree_tar(self.root))
         raise ImageFormatError(f"no blob {descriptor.digest}", where=str(self.root))
 
     def close(self) -> None:
@@ -175,7 +157,7 @@ def open_rootfs(reference: str, rest: str, platform: Platform | None) -> Image:
     if not root.is_dir():
         raise ImageFormatError("no such directory", where=rest)
     hasher, size = hashlib.sha256(), 0
-    with TreeTar(root) as stream:
+    with tree_tar(root) as stream:
         while chunk := stream.read(_CHUNK):
             hasher.update(chunk)
             size += len(chunk)

@@ -40,11 +40,11 @@ from typing import IO, Any, BinaryIO
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import Error, ImageFormatError, UnsafeContentError, VerificationError
+from caulk.mediatypes import OCI_MANIFEST
 from caulk.registry.client import RegistryClient
 from caulk.registry.options import new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.safeload import load_json
-from caulk.source.mediatypes import OCI_MANIFEST
 from caulk.vulndb.store import SCHEMA_VERSION, open_store
 
 __all__ = [

@@ -96,7 +96,7 @@ def test_chunked_upload_mount_tags_catalog_delete(
     layer, _, _ = _image("chunked")
     assert client.mount_blob(host, "team-c/copy", _digest(layer), "team-b/svc")
     assert client.blob_exists(host, "team-c/copy", _digest(layer))
-    assert {"team-b/svc"} <= set(client.catalog(host))
+    assert {"team-b/svc"} <= set(client.list_repositories(host))
     client.delete_manifest(host, "team-b/svc", digest)
     assert client.head_manifest(Reference(host, "team-b/svc", "v1")) is None
     assert client.list_tags(host, "team-b/svc") == ["v2"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.dotnet import ANALYZER, CATALOGER, parse_deps_json
 from caulk.fs.view import view_from_layers
 from caulk.model import Unknown
@@ -41,9 +42,8 @@ def test_junk() -> None:
 def test_cataloger() -> None:
     layer = synth.tar([synth.file("/app/Python.Runtime.deps.json", DEPS)])
     li = index(layer, 0, (ANALYZER,))
-    items = [
-        p for p in CATALOGER.catalog(view_from_layers([li]), None) if not isinstance(p, Unknown)
-    ]
+    ctx = catalog_context(view_from_layers([li]), None)
+    items = [p for p in CATALOGER.catalog(ctx) if not isinstance(p, Unknown)]
     csharp = next(p for p in items if p.name == "Microsoft.CSharp")
     assert (csharp.version, csharp.purl, csharp.ecosystem, csharp.type) == (
         "4.7.0",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.dpkg import LIST_ANALYZER
 from caulk.catalog.gobuildinfo import MAGIC, GoBuildInfo
 from caulk.catalog.golang import (
@@ -171,7 +172,7 @@ def test_cataloger_packages_purls_ownership_and_unknowns(esbuild: Path) -> None:
     )
     li = index(layer, 0, (ANALYZER, LIST_ANALYZER))
     view = view_from_layers([li])
-    items = list(GoCataloger().catalog(view, None))
+    items = list(GoCataloger().catalog(catalog_context(view, None)))
     packages = [p for p in items if not isinstance(p, Unknown)]
     by_path: dict[str, list[tuple[str, str, str]]] = {}
     for p in packages:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.dpkg import LIST_ANALYZER
 from caulk.catalog.java import ANALYZER, JavaArtifact, JavaCataloger, parse_archive
 from caulk.fs.view import view_from_layers
@@ -129,7 +130,7 @@ def test_cataloger_names_purls_ownership_unknowns() -> None:
         ]
     )
     li = index(layer, 0, (ANALYZER, LIST_ANALYZER))
-    items = list(JavaCataloger().catalog(view_from_layers([li]), None))
+    items = list(JavaCataloger().catalog(catalog_context(view_from_layers([li]), None)))
     packages = sorted((p for p in items if not isinstance(p, Unknown)), key=lambda p: p.name)
     assert [
         (p.name, p.version, p.purl, p.locations[0].path, p.locations[0].field) for p in packages

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.langfile import Found
 from caulk.catalog.php import ANALYZER, CATALOGER, parse_installed_json
 from caulk.fs.view import view_from_layers
@@ -54,7 +55,7 @@ def test_cataloger() -> None:
         ]
     )
     li = index(layer, 0, (ANALYZER,))
-    items = list(CATALOGER.catalog(view_from_layers([li]), None))
+    items = list(CATALOGER.catalog(catalog_context(view_from_layers([li]), None)))
     assert [
         (p.name, p.purl, p.ecosystem, p.locations[0].field)
         for p in items

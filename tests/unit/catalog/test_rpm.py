@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.interface import Distro
 from caulk.catalog.rpm import ANALYZER, RpmCataloger, RpmDatabase, owned_files, parse_rpmdb
 from caulk.catalog.rpmdb import parse_header, read_bdb, read_ndb, read_sqlite
@@ -247,7 +248,7 @@ def test_cataloger_purls_ecosystem_ownership_and_unknowns(fixture: RpmFixture) -
     indexes = [index(tar, i, (ANALYZER,)) for i, tar in enumerate(layers)]
     view = view_from_layers(indexes)
     distro = Distro(id="rhel", version_id="9.3")
-    items = list(RpmCataloger().catalog(view, distro))
+    items = list(RpmCataloger().catalog(catalog_context(view, distro)))
     packages = [p for p in items if not isinstance(p, Unknown)]
     unknowns = [u for u in items if isinstance(u, Unknown)]
     assert sorted((p.locations[0].path, p.name) for p in packages) == [

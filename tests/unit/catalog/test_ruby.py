@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.dpkg import LIST_ANALYZER
 from caulk.catalog.langfile import Found
 from caulk.catalog.ruby import ANALYZER, CATALOGER, parse_gemspec
@@ -58,7 +59,7 @@ def test_cataloger() -> None:
         ]
     )
     li = index(layer, 0, (ANALYZER, LIST_ANALYZER))
-    items = list(CATALOGER.catalog(view_from_layers([li]), None))
+    items = list(CATALOGER.catalog(catalog_context(view_from_layers([li]), None)))
     assert sorted(
         (p.locations[0].path, p.purl, p.ecosystem) for p in items if not isinstance(p, Unknown)
     ) == [

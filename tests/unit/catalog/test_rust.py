@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from caulk.catalog.context import catalog_context
 from caulk.catalog.langfile import Found
 from caulk.catalog.rust import CATALOGER, parse_rust_binary
 from caulk.fs.view import view_from_layers
@@ -63,7 +64,8 @@ def test_auditable_binary(tmp_path: Path) -> None:
     data = _binary(tmp_path, zlib.compress(json.dumps(AUDIT).encode()))
     assert parse_rust_binary("x", data) == (Found("itoa", "1.0.9"), Found("cc", "1.0.83"))
     layer = synth.tar([synth.file("/usr/local/bin/app", data, mode=0o755)])
-    items = list(CATALOGER.catalog(view_from_layers([index(layer, 0, CATALOGER.analyzers)]), None))
+    view = view_from_layers([index(layer, 0, CATALOGER.analyzers)])
+    items = list(CATALOGER.catalog(catalog_context(view, None)))
     assert [(p.purl, p.ecosystem) for p in items if not isinstance(p, Unknown)] == [
         ("pkg:cargo/itoa@1.0.9", "crates.io"),
         ("pkg:cargo/cc@1.0.83", "crates.io"),

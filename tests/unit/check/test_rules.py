@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from caulk.check.dockerfile import LintConfig, engine
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.dockerfile.context import Check, Hit, LintContext
 from caulk.check.image import run_checks
 from caulk.check.image.interface import ImageContext

@@ -1,4 +1,4 @@
-"""Write docs/rules/CK-DF-*.md from the rule catalog: `python -m caulk.check.dockerfile.docgen
+"""Write docs/rules/CK-DF-*.md from the rule set: `python -m caulk.check.dockerfile.docgen
 docs/rules`. tests/unit/check/dockerfile/test_docs.py fails when a page is missing or stale."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.rules import Rule
 
 __all__ = ["NOTES", "page", "write_pages"]

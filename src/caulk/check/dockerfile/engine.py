@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.dockerfile.config import LintConfig
 from caulk.check.dockerfile.context import Hit, LintContext, checks
 from caulk.check.dockerfile.custom import evaluate

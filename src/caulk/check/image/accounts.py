@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import DUPLICATE_ID, EMPTY_PASSWORD
 from caulk.check.image.user import PASSWD_PATH, PasswdAnalyzer, parse_passwd
 from caulk.check.rules import Rule
+from caulk.fs.inodes import layer_digest
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
 from caulk.model import Finding, Location
 

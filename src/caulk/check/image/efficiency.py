@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import HIDDEN_BYTES, LOW_EFFICIENCY, USER_WASTED_PERCENT, WASTED_BYTES
 from caulk.check.rules import Rule
 from caulk.fs.efficiency import Efficiency, compute_efficiency
+from caulk.fs.inodes import layer_digest
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 

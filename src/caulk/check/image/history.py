@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import ADD_REMOTE, PIPE_TO_SHELL, SUDO_IN_HISTORY
 from caulk.check.rules import Rule
+from caulk.fs.inodes import layer_digest
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 

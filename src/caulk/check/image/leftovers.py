@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from caulk.check.image.inodes import REGULAR, layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import CACHE_LEFTOVERS
 from caulk.check.rules import Rule
+from caulk.fs.inodes import REGULAR, layer_digest
 from caulk.fs.interface import FileAnalyzer, FileEntry
 from caulk.model import Finding, Location
 

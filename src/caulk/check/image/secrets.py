@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import SECRET_IN_CONFIG, SECRET_IN_FILE
 from caulk.check.image.secret_files import SECRETS_ANALYZER
 from caulk.check.image.secret_patterns import Hit, find_tokens, redact
 from caulk.check.rules import Rule
+from caulk.fs.inodes import layer_digest
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location, Severity
 

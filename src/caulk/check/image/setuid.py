@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import REGULAR, InodeResolver, layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import SETUID
 from caulk.check.rules import Rule
+from caulk.fs.inodes import REGULAR, InodeResolver, layer_digest
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 

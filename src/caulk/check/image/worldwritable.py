@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.check.image.inodes import InodeResolver, layer_digest
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import WORLD_WRITABLE
 from caulk.check.rules import Rule
+from caulk.fs.inodes import InodeResolver, layer_digest
 from caulk.fs.interface import EntryType, FileAnalyzer
 from caulk.model import Finding, Location
 

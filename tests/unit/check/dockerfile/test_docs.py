@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.dockerfile.docgen import page
 
 DOCS = Path(__file__).resolve().parents[4] / "docs"

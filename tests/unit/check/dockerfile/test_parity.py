@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from caulk.check.dockerfile import LintConfig, lint
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from tests.support.tools import tool
 from tests.unit.check.dockerfile.helpers import DEV_FIXTURES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from caulk.check.dockerfile import LintConfig
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.rules import get_rule
 from tests.unit.check.dockerfile.helpers import codes, run_lint
 

@@ -14,7 +14,8 @@ from caulk.check.image.healthcheck import HealthcheckCheck
 from caulk.check.image.history import HistoryCheck, sudo_call
 from caulk.check.image.interface import CheckOptions
 from caulk.check.image.reference import ReferenceCheck
-from caulk.check.image.tools import ToolsCheck, classify
+from caulk.check.image.tools import ToolsCheck
+from caulk.fs.toolnames import classify
 from tests.support import synth
 
 from .helpers import scan

@@ -8,8 +8,8 @@ from caulk.check.image.history import piped_download, remote_add
 from caulk.check.image.leftovers import cache_dir
 from caulk.check.image.reference import pinned
 from caulk.check.image.secrets import suspicious_assignments
-from caulk.check.image.tools import DEFAULT_PATH, classify, path_dirs
 from caulk.check.image.user import parse_passwd
+from caulk.fs.toolnames import DEFAULT_PATH, classify, path_dirs
 
 
 @pytest.mark.parametrize(

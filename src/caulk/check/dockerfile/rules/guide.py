@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from caulk.check.dockerfile import catalog as cat
+from caulk.check.dockerfile import ruleset as cat
 from caulk.check.dockerfile.context import Hit, LintContext, register_check
 from caulk.check.dockerfile.rules.defang import defang_problem
 from caulk.check.dockerfile.rules.toolchain import stage_env, toolchain_left

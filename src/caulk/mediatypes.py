@@ -1,9 +1,11 @@
-"""Media types caulk reads and writes, and what each says about a blob."""
+"""Media types caulk reads and writes, and what each says about a blob: a neutral module that
+`source/`, `registry/`, `sink/` and `signing/` import (none of them owns it)."""
 
 from __future__ import annotations
 
+import enum
+
 from caulk.errors import ImageFormatError
-from caulk.source.interface import Compression
 
 __all__ = [
     "CONFIG_TYPES",
@@ -21,9 +23,19 @@ __all__ = [
     "OCI_LAYER_ZSTD",
     "OCI_MANIFEST",
     "REF_NAME",
+    "Compression",
     "layer_compression",
     "oci_equivalent",
 ]
+
+
+class Compression(enum.Enum):
+    """How a layer blob is compressed (what its media type or magic bytes say)."""
+
+    NONE = "none"
+    GZIP = "gzip"
+    ZSTD = "zstd"
+
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
