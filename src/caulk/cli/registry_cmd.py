@@ -18,7 +18,7 @@ from caulk.instants import parse_instant
 from caulk.policy.lifecycle import Action, Decision, Plan, make_plan, parse_policy
 from caulk.policy.lifecycle.validate import MAX_POLICY_CHARS
 from caulk.registry.lifecycle import ApplyReport, RepositoryFacts, apply_plan, gather
-from caulk.registry.options import new_client
+from caulk.registry.options import RegistryOptions, new_client
 from caulk.registry.pushlog import PushLog
 from caulk.registry.reference import parse_reference
 from caulk.safeload import read_regular
@@ -88,6 +88,7 @@ def lifecycle(
     fmt: str,
     now_text: str | None,
     push_log: Path | None,
+    registry: RegistryOptions,
 ) -> None:
     """Preview ECR lifecycle POLICY on REGISTRY/REPO; delete the expired images with --apply.
 
@@ -100,7 +101,7 @@ def lifecycle(
     policy = parse_policy(raw_policy, where=str(policy_path))
     now = _now(now_text)
     log = PushLog(push_log) if push_log else None
-    with new_client() as client:
+    with new_client(registry) as client:
         facts = gather(client, host, repo, push_log=log)
         plan = make_plan(facts.images, facts.artifacts, policy, now)
         report = None

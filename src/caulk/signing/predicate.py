@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from caulk.errors import InputError, OperationalError, UsageError
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.safeload import DocumentError, load_json
 from caulk.signing.interface import PREDICATE_TYPES
 
@@ -45,7 +46,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def produce_predicate(predicate_type: str, reference: str) -> Any:
+def produce_predicate(
+    predicate_type: str, reference: str, registry: RegistryOptions = DEFAULT_OPTIONS
+) -> Any:
     """Scan `reference` and build the predicate for `predicate_type` (UsageError if caulk has no
     producer for it)."""
     from caulk.fs.cache import LayerCache
@@ -54,9 +57,11 @@ def produce_predicate(predicate_type: str, reference: str) -> Any:
     from caulk.scan import ScanOptions, scan_image
 
     if predicate_type == PREDICATE_TYPES["scan"]:
-        options = ScanOptions(cache=LayerCache.open_default())
+        options = ScanOptions(cache=LayerCache.open_default(), registry=registry)
         return _finite(to_document(scan_image(reference, options)))
     if predicate_type == PREDICATE_TYPES["sbom"]:
-        options = ScanOptions(hygiene=False, match=False, cache=LayerCache.open_default())
+        options = ScanOptions(
+            hygiene=False, match=False, cache=LayerCache.open_default(), registry=registry
+        )
         return json.loads(write_cyclonedx(scan_image(reference, options)))
     raise UsageError(f"caulk cannot produce a {predicate_type} predicate: pass --predicate FILE")
