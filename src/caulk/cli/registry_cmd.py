@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+import caulk.registry.options
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import GateFailedError, RegistryError, UsageError
@@ -18,7 +19,7 @@ from caulk.instants import parse_instant
 from caulk.policy.lifecycle import Action, Decision, Plan, make_plan, parse_policy
 from caulk.policy.lifecycle.validate import MAX_POLICY_CHARS
 from caulk.registry.lifecycle import ApplyReport, RepositoryFacts, apply_plan, gather
-from caulk.registry.options import RegistryOptions, new_client
+from caulk.registry.options import new_client
 from caulk.registry.pushlog import PushLog
 from caulk.registry.reference import parse_reference
 from caulk.safeload import read_regular
@@ -88,7 +89,7 @@ def lifecycle(
     fmt: str,
     now_text: str | None,
     push_log: Path | None,
-    registry: RegistryOptions,
+    registry: caulk.registry.options.RegistryOptions,
 ) -> None:
     """Preview ECR lifecycle POLICY on REGISTRY/REPO; delete the expired images with --apply.
 
