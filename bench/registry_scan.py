@@ -43,10 +43,11 @@ ADVISORIES = REPO.parent / "shared" / "data" / "advisories"
 CLI = (sys.executable, "-m", "caulk.cli.main", "-q")
 
 _LIBRARY_CHILD = """
-import json, sys, time
-from caulk.scan import scan_image
+import json, os, sys, time
+from caulk.registry.options import RegistryOptions
+from caulk.scan import ScanOptions, scan_image
 start = time.perf_counter()
-result = scan_image(sys.argv[1])
+result = scan_image(sys.argv[1], ScanOptions(registry=RegistryOptions.from_env(os.environ)))
 print(json.dumps({"seconds": time.perf_counter() - start, "findings": len(result.findings),
                   "vulnerabilities": len(result.vulnerabilities)}))
 """
@@ -125,12 +126,12 @@ class Bench:
     def profile(self, top: int) -> None:
         """cProfile of one in-process scan (one layer: it is read on the calling thread)."""
         os.environ.update(self.env())
-        from caulk.registry.options import RegistryOptions, configure
-        from caulk.scan import scan_image
+        from caulk.registry.options import RegistryOptions
+        from caulk.scan import ScanOptions, scan_image
 
-        configure(RegistryOptions(insecure=frozenset({self.host})))
+        trusted = RegistryOptions(insecure=frozenset({self.host}))
         profiler = cProfile.Profile()
-        profiler.runcall(scan_image, self.ref)
+        profiler.runcall(scan_image, self.ref, ScanOptions(registry=trusted))
         stats = pstats.Stats(profiler).strip_dirs()
         print(f"\ncProfile of scan_image({self.ref}), by cumulative time:")
         stats.sort_stats("cumulative").print_stats(top)

@@ -28,7 +28,7 @@ from bench.common import machine, record_row
 from tests.support import synth
 from tests.support.registry import RegistryServer
 
-from caulk.registry.options import RegistryOptions, configure
+from caulk.registry.options import RegistryOptions
 from caulk.signing.keys import generate_key_pair, load_private_key, load_public_key
 from caulk.signing.sign import sign_image, verify_image
 
@@ -112,7 +112,7 @@ def main() -> int:
             repeat,
         )
         with RegistryServer.start(tmp / "registry") as registry:
-            configure(RegistryOptions(insecure=frozenset({registry.host})))
+            trusted = RegistryOptions(insecure=frozenset({registry.host}))
             remote = f"{registry.host}/bench/app:1.0"
             subprocess.run(
                 [
@@ -126,7 +126,11 @@ def main() -> int:
                 check=True,
             )
             registry_sv = best(
-                lambda: (sign_image(remote, key), verify_image(remote, public)), repeat
+                lambda: (
+                    sign_image(remote, key, registry=trusted),
+                    verify_image(remote, public, registry=trusted),
+                ),
+                repeat,
             )
             env = {**os.environ, "CAULK_PASSWORD": "bench"}
             cli = [sys.executable, "-m", "caulk.cli.main"]

@@ -27,6 +27,7 @@ from caulk.match.ignore import IgnoreFile, apply_ignores
 from caulk.match.interface import Coverage, Vulnerability
 from caulk.model import Finding, ScanResult, Target, Unknown
 from caulk.policy.freshness import DEFAULT_MAX_DB_AGE, describe_stale, stale_sources
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.source import open_image
 from caulk.source.interface import Image, Platform
 
@@ -62,6 +63,7 @@ class ScanOptions:
     # (the CLI passes it unless --no-cache).
     cache: LayerCache | None = None
     max_db_age: timedelta = DEFAULT_MAX_DB_AGE  # older advisory data gets a warning
+    registry: RegistryOptions = DEFAULT_OPTIONS  # for a registry reference
 
 
 def target_of(image: Image, size: int = 0) -> Target:
@@ -191,7 +193,7 @@ def _read_image(
     findings: tuple[Finding, ...] = ()
     check_unknowns: tuple[Unknown, ...] = ()
     inventory: Inventory | None = None
-    with open_image(reference, platform=options.platform) as image:
+    with open_image(reference, platform=options.platform, registry=options.registry) as image:
         cache = options.cache
         view = build_view(image, analyzers, workers=options.workers, progress=progress, cache=cache)
         efficiency = _efficiency(image, view, cache) if checks else None

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from caulk.registry.options import RegistryOptions
+
 __all__ = ["RegistryServer", "free_port", "make_ca_and_cert"]
 
 
@@ -98,6 +100,11 @@ class RegistryServer:
     @property
     def url(self) -> str:
         return f"{self.scheme}://{self.host}"
+
+    @property
+    def insecure_options(self) -> RegistryOptions:
+        """What `--insecure-registry HOST` gives a command: this server without TLS checks."""
+        return RegistryOptions(insecure=frozenset({self.host}))
 
     @classmethod
     @contextmanager

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from caulk.registry.options import RegistryOptions, configure, options
+from caulk.registry.options import RegistryOptions
 
 __all__ = ["registry_options"]
 
@@ -17,8 +19,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def registry_options(command: F) -> F:
-    """Add `--insecure-registry HOST` (repeatable) and `--registry-ca-file FILE`, and apply them
-    before the command runs. TLS verification stays on for every other registry."""
+    """Add `--insecure-registry HOST` (repeatable) and `--registry-ca-file FILE`; the command gets
+    them, with the environment's settings, as `registry: RegistryOptions`. TLS verification stays
+    on for every other registry."""
 
     @click.option(
         "--insecure-registry",
@@ -37,15 +40,12 @@ def registry_options(command: F) -> F:
     def wrapper(
         *args: Any, insecure_registry: tuple[str, ...], registry_ca_file: Path | None, **kw: Any
     ) -> Any:
-        current = options()
-        configure(
-            RegistryOptions(
-                insecure=current.insecure | frozenset(insecure_registry),
-                ca_file=str(registry_ca_file) if registry_ca_file else current.ca_file,
-                docker_config=current.docker_config,
-                timeout=current.timeout,
-            )
+        current = RegistryOptions.from_env(os.environ)  # a bad variable: UsageError, exit 2
+        registry = replace(
+            current,
+            insecure=current.insecure | frozenset(insecure_registry),
+            ca_file=str(registry_ca_file) if registry_ca_file else current.ca_file,
         )
-        return command(*args, **kw)
+        return command(*args, registry=registry, **kw)
 
     return wrapper  # type: ignore[return-value]

@@ -7,6 +7,7 @@ import click
 
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
+from caulk.registry.options import RegistryOptions
 from caulk.sink import draft_from_image, write_image
 from caulk.source import open_image
 from caulk.source.interface import Platform
@@ -19,10 +20,11 @@ __all__ = ["copy"]
 @click.argument("destination")
 @click.option("--platform", help="os/arch[/variant] to pick from an index (default linux/amd64).")
 @registry_options
-def copy(source: str, destination: str, platform: str | None) -> None:
+def copy(source: str, destination: str, platform: str | None, registry: RegistryOptions) -> None:
     """Copy SOURCE to DESTINATION. Both may be oci:DIR[:tag], oci-archive:FILE[:tag],
     docker-archive:FILE[:name:tag] or a registry reference (HOST/REPO:TAG, registry:…);
     SOURCE may also be dir:ROOTFS."""
-    with open_image(source, platform=Platform.parse(platform) if platform else None) as image:
-        written = write_image(draft_from_image(image), destination)
+    platform_ = Platform.parse(platform) if platform else None
+    with open_image(source, platform=platform_, registry=registry) as image:
+        written = write_image(draft_from_image(image), destination, registry=registry)
     click.echo(f"{written.destination} {written.manifest_digest}")

@@ -14,6 +14,7 @@ from caulk import terminal
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import DatabaseError, OperationalError, UsageError
+from caulk.registry.options import RegistryOptions
 from caulk.vulndb.defaults import default_store, embedded_cutoff_line
 from caulk.vulndb.feeds import Feed, load_feeds
 from caulk.vulndb.interface import ImportReport, SourceFreshness
@@ -184,6 +185,7 @@ def update(
     feed_urls: tuple[str, ...],
     from_ref: str | None,
     key: Path | None,
+    registry: RegistryOptions,
 ) -> None:
     """Fetch the public advisory feeds (resumable, verified) and re-import the changed ones."""
     from caulk.vulndb.auto import drop_superseded_embedded
@@ -192,7 +194,7 @@ def update(
     if from_ref is not None or key is not None:
         if from_ref is None or offline or feeds_file or feed_urls:
             raise UsageError("--from REF (with optional --key) replaces --offline/--feeds/--feed")
-        _update_from(ctx.obj["db_path"], from_ref, key)
+        _update_from(ctx.obj["db_path"], from_ref, key, registry)
         return
     feeds = _feeds(feeds_file, feed_urls)
     if offline:
@@ -236,13 +238,19 @@ def _data_date(source: SourceFreshness, now: datetime) -> dict[str, Any]:
     }
 
 
-def _update_from(db_path: Path, reference: str, key: Path | None) -> None:
+def _update_from(
+    db_path: Path, reference: str, key: Path | None, registry: RegistryOptions
+) -> None:
     from caulk.cli.sign import _public_key
     from caulk.vulndb.auto import record_pull
     from caulk.vulndb.oci import pull_database
 
     result = pull_database(
-        reference, db_path, feeds_dir() / "oci", key=_public_key(key) if key else None
+        reference,
+        db_path,
+        feeds_dir() / "oci",
+        key=_public_key(key) if key else None,
+        registry=registry,
     )
     record_pull(db_path, reference, key)
     resumed = f", resumed at byte {result.resumed_from}" if result.resumed_from else ""
@@ -258,7 +266,7 @@ def _update_from(db_path: Path, reference: str, key: Path | None) -> None:
 @click.argument("reference", metavar="REGISTRY/REPO:TAG")
 @registry_options
 @click.pass_context
-def push(ctx: click.Context, reference: str) -> None:
+def push(ctx: click.Context, reference: str, registry: RegistryOptions) -> None:
     """Publish the database as an OCI artifact (sign it with `caulk sign REF --key …`)."""
     from caulk.vulndb.oci import ARTIFACT_TYPE, push_database
 
@@ -268,7 +276,7 @@ def push(ctx: click.Context, reference: str) -> None:
         store = default_store()  # nothing imported: publish the embedded data's database
         path = store.path
         store.close()
-    result = push_database(path, reference)
+    result = push_database(path, reference, registry=registry)
     click.echo(
         f"pushed {path} ({result.advisories} advisories, {result.layer_size} bytes compressed)"
         f" as {ARTIFACT_TYPE}"

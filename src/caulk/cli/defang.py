@@ -11,6 +11,7 @@ from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import UsageError
 from caulk.harden.layer import LayerDigests
+from caulk.registry.options import RegistryOptions
 from caulk.source.interface import Platform
 from caulk.terminal import printable
 
@@ -85,6 +86,7 @@ def defang_command(
     from_profile: Path | None,
     force: bool,
     platform: str | None,
+    registry: RegistryOptions,
 ) -> None:
     """Write IMAGE with SETUID/SETGID bits cleared (one new top layer), optionally without
     shells, tools and package managers, running as a non-root user."""
@@ -132,11 +134,14 @@ def defang_command(
         created=created_from_epoch(epoch) if epoch else None,
     )
     layers: list[LayerDigests] = []
-    with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
+    platform_ = Platform.parse(platform) if platform else None
+    with open_image(image, platform=platform_, registry=registry) as img:
         analyzers = (*DEFANG_ANALYZERS, *KEEP_ANALYZERS) if keep else DEFANG_ANALYZERS
         view = build_view(img, analyzers)
         plan = defang(img, view, options)
-        written = write_defanged(img, plan, output, view=view, on_layer=layers.append)
+        written = write_defanged(
+            img, plan, output, view=view, on_layer=layers.append, registry=registry
+        )
         input_bytes = sum(layer.descriptor.size for layer in img.layers)
     if ctx.obj and ctx.obj.get("quiet"):
         click.echo(written.manifest_digest)

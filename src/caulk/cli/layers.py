@@ -11,6 +11,7 @@ from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import write_output
 from caulk.errors import UsageError
+from caulk.registry.options import RegistryOptions
 from caulk.source.interface import Platform
 
 __all__ = ["layers_command"]
@@ -97,6 +98,7 @@ def layers_command(
     layer_indexes: tuple[int, ...],
     output: Path | None,
     platform: str | None,
+    registry: RegistryOptions,
 ) -> None:
     """Show what each layer of IMAGE added (+), modified (~) and removed (-), with sizes, the
     bytes later layers hide (wasted), the command that made it, and dive's efficiency."""
@@ -105,7 +107,8 @@ def layers_command(
     from caulk.source import open_image
 
     keep = LayerFilter(paths, kinds, _size(min_size), layer_indexes)
-    with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
+    platform_ = Platform.parse(platform) if platform else None
+    with open_image(image, platform=platform_, registry=registry) as img:
         count = len(img.layers)
         bad = [n for n in layer_indexes if not 0 <= n < count]
         if bad:

@@ -11,6 +11,7 @@ import click
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.cli.output import write_output
+from caulk.registry.options import RegistryOptions
 from caulk.source.interface import Platform
 
 __all__ = ["profile_group"]
@@ -45,6 +46,7 @@ def apparmor_command(
     writable: tuple[str, ...],
     output: Path | None,
     platform: str | None,
+    registry: RegistryOptions,
 ) -> None:
     """AppArmor: read anything, execute the image's programs, write volumes and /tmp only, no
     raw sockets, mount or ptrace. Load with `apparmor_parser -r FILE`."""
@@ -53,7 +55,8 @@ def apparmor_command(
     from caulk.source import open_image
 
     options = AppArmorOptions(name=name, raw_network=allow_raw_network, writable=writable)
-    with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
+    platform_ = Platform.parse(platform) if platform else None
+    with open_image(image, platform=platform_, registry=registry) as img:
         text = apparmor_profile(img, build_view(img), options)
     write_output(text.encode(), output)
 
@@ -63,14 +66,17 @@ def apparmor_command(
 @_OUTPUT
 @_PLATFORM
 @registry_options
-def seccomp_command(image: str, output: Path | None, platform: str | None) -> None:
+def seccomp_command(
+    image: str, output: Path | None, platform: str | None, registry: RegistryOptions
+) -> None:
     """Seccomp (Docker's profile shape): a conservative allow-list, minus the system calls no
     program of the image can make (proven from ELF imports; reasons on stderr)."""
     from caulk.fs.view import build_view
     from caulk.profile import PROFILE_ANALYZERS, seccomp_profile
     from caulk.source import open_image
 
-    with open_image(image, platform=Platform.parse(platform) if platform else None) as img:
+    platform_ = Platform.parse(platform) if platform else None
+    with open_image(image, platform=platform_, registry=registry) as img:
         doc, proof = seccomp_profile(build_view(img, PROFILE_ANALYZERS))
     write_output(json.dumps(doc, indent=2).encode() + b"\n", output)
     for blocker in proof.blockers:

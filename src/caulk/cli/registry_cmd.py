@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+import caulk.registry.options
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import GateFailedError, RegistryError, UsageError
@@ -87,6 +88,7 @@ def lifecycle(
     fmt: str,
     now_text: str | None,
     push_log: Path | None,
+    registry: caulk.registry.options.RegistryOptions,
 ) -> None:
     """Preview ECR lifecycle POLICY on REGISTRY/REPO; delete the expired images with --apply.
 
@@ -99,7 +101,7 @@ def lifecycle(
     policy = parse_policy(raw_policy, where=str(policy_path))
     now = _now(now_text)
     log = PushLog(push_log) if push_log else None
-    with new_client() as client:
+    with new_client(registry) as client:
         facts = gather(client, host, repo, push_log=log)
         plan = make_plan(facts.images, facts.artifacts, policy, now)
         report = None

@@ -12,6 +12,7 @@ from caulk.cli.main import cli
 from caulk.cli.output import progress_bar, write_output
 from caulk.fs.cache import LayerCache
 from caulk.model import ScanResult
+from caulk.registry.options import RegistryOptions
 from caulk.sbom import write_cyclonedx, write_spdx
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
@@ -41,12 +42,18 @@ WRITERS: dict[str, Callable[[ScanResult], bytes]] = {
 @registry_options
 @click.pass_context
 def sbom(
-    ctx: click.Context, image: str, fmt: str, output: Path | None, platform: str | None
+    ctx: click.Context,
+    image: str,
+    fmt: str,
+    output: Path | None,
+    platform: str | None,
+    registry: RegistryOptions,
 ) -> None:
     """Write the SBOM of IMAGE (any reference `caulk scan` takes): every package with its purl,
     locations and layers, and the distro. Read it back with `caulk scan sbom:FILE`."""
     options = ScanOptions(
         platform=Platform.parse(platform) if platform else None,
+        registry=registry,
         hygiene=False,
         match=False,
         cache=LayerCache.open_default(),

@@ -18,6 +18,7 @@ from caulk.match.ignore import IgnoreFile, load_ignore_file
 from caulk.model import Severity
 from caulk.policy import gate
 from caulk.policy.freshness import parse_max_age
+from caulk.registry.options import RegistryOptions
 from caulk.report import FORMATS, render
 from caulk.scan import ScanOptions, scan_image
 from caulk.source.interface import Platform
@@ -63,11 +64,11 @@ def _load_store(path: Path) -> AdvisoryStore:
     return load_store(path)
 
 
-def _default_store(skip_update: bool) -> AdvisoryStore:
+def _default_store(skip_update: bool, registry: RegistryOptions) -> AdvisoryStore:
     """The user's database (else the embedded data), updated first when older than 24 h."""
     from caulk.vulndb.auto import prepare_store
 
-    prepared = prepare_store(update=not skip_update)
+    prepared = prepare_store(update=not skip_update, registry=registry)
     for line in prepared.lines:
         click.echo(f"caulk: {line}", err=True)
     return prepared.store
@@ -206,6 +207,7 @@ def scan(
     no_cache: bool,
     skip_db_update: bool,
     offline: bool,
+    registry: RegistryOptions,
 ) -> None:
     """Scan IMAGE: oci:DIR[:tag|@digest], oci-archive:FILE, docker-archive:FILE, dir:ROOTFS, or a
     registry reference (HOST/REPO:TAG, registry:…) streamed without a daemon."""
@@ -217,7 +219,10 @@ def scan(
         raise UsageError(f"--offline: {image!r} is a registry reference; scan a local copy")
     store = None
     if "vuln" in wanted:
-        store = _load_store(db) if db is not None else _default_store(skip_db_update or offline)
+        if db is not None:
+            store = _load_store(db)
+        else:
+            store = _default_store(skip_db_update or offline, registry)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = Path(DEFAULT_IGNORE_FILE)
     options = ScanOptions(
@@ -232,6 +237,7 @@ def scan(
         cache=None if no_cache else LayerCache.open_default(),
         dockerfile=dockerfile,
         max_db_age=max_db_age,
+        registry=registry,
     )
     with progress_bar(enabled=not ctx.obj.get("quiet"), label="reading layers") as progress:
         result = scan_image(image, options, progress=progress)

@@ -15,6 +15,7 @@ import click
 from caulk.cli.common import registry_options
 from caulk.cli.main import cli
 from caulk.errors import InputError, OperationalError, UsageError
+from caulk.registry.options import RegistryOptions
 
 if TYPE_CHECKING:  # the signing stack (httpx, cryptography) loads only when a command runs
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -142,12 +143,20 @@ def keygen(output_key_prefix: str, import_path: Path | None, force: bool) -> Non
 @ANNOTATION_OPTION
 @IDENTITY_OPTION
 @registry_options
-def sign(image: str, key: Path, annotation: tuple[str, ...], identity: str | None) -> None:
+def sign(
+    image: str,
+    key: Path,
+    annotation: tuple[str, ...],
+    identity: str | None,
+    registry: RegistryOptions,
+) -> None:
     """Sign IMAGE (registry reference or oci:DIR:tag) and store the signature as cosign does."""
     from caulk.signing.sign import sign_image
 
     annotations = _annotations(annotation)
-    result = sign_image(image, _private_key(key), annotations=annotations, identity=identity)
+    result = sign_image(
+        image, _private_key(key), annotations=annotations, identity=identity, registry=registry
+    )
     _report(result, "signature")
 
 
@@ -157,12 +166,24 @@ def sign(image: str, key: Path, annotation: tuple[str, ...], identity: str | Non
 @ANNOTATION_OPTION
 @IDENTITY_OPTION
 @registry_options
-def verify(image: str, key: Path, annotation: tuple[str, ...], identity: str | None) -> None:
+def verify(
+    image: str,
+    key: Path,
+    annotation: tuple[str, ...],
+    identity: str | None,
+    registry: RegistryOptions,
+) -> None:
     """Verify IMAGE's signatures with a public key; print the verified payloads (JSON)."""
     from caulk.signing.sign import verify_image
 
     public = _public_key(key)
-    result = verify_image(image, public, identity=identity, annotations=_annotations(annotation))
+    result = verify_image(
+        image,
+        public,
+        identity=identity,
+        annotations=_annotations(annotation),
+        registry=registry,
+    )
     click.echo(
         f"Verification for {image} ({result.digest}) --\n"
         "The following checks were performed on each of these signatures:\n"
@@ -192,6 +213,7 @@ def attest(
     statement: str,
     replace: bool,
     identity: str | None,
+    registry: RegistryOptions,
 ) -> None:
     """Attach a signed in-toto attestation (DSSE) to IMAGE, as cosign attest does."""
     from caulk.signing.attest import attest_image, predicate_type_uri
@@ -205,7 +227,9 @@ def attest(
         from caulk.fs.cache import LayerCache
         from caulk.scan import ScanOptions, scan_image
 
-        options = scan_options_for(predicate_type, ScanOptions(cache=LayerCache.open_default()))
+        options = scan_options_for(
+            predicate_type, ScanOptions(cache=LayerCache.open_default(), registry=registry)
+        )
         body = predicate_from_scan(predicate_type, scan_image(image, options))
     result = attest_image(
         image,
@@ -215,6 +239,7 @@ def attest(
         identity=identity,
         statement_version=statement,
         replace=replace,
+        registry=registry,
     )
     _report(result, "attestation")
 
@@ -224,12 +249,13 @@ def attest(
 @KEY_OPTION
 @click.option("--type", "kind", help="sbom | scan | a predicateType URI (default: any).")
 @registry_options
-def verify_attestation(image: str, key: Path, kind: str | None) -> None:
+def verify_attestation(image: str, key: Path, kind: str | None, registry: RegistryOptions) -> None:
     """Verify IMAGE's attestations; print each verified DSSE envelope (one JSON per line)."""
     from caulk.signing.attest import predicate_type_uri, verify_attestations
 
     public = _public_key(key)
-    result = verify_attestations(image, public, predicate_type_uri(kind) if kind else None)
+    wanted = predicate_type_uri(kind) if kind else None
+    result = verify_attestations(image, public, wanted, registry)
     click.echo(
         f"Verification for {image} ({result.digest}) --\n"
         "The following checks were performed on each of these attestations:\n"

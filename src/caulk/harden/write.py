@@ -21,6 +21,7 @@ from caulk.harden.layer import GZIP_MEDIA_TYPE, LayerDigests, write_layer, write
 from caulk.harden.paths import real_path
 from caulk.harden.plan import DefangPlan
 from caulk.localfiles import temp_path
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.source.interface import Descriptor, Image
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def write_defanged(
     *,
     view: LayerView | None = None,
     on_layer: Callable[[LayerDigests], None] | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> WrittenImage:
     """Write the de-fanged image. Pass the `view` the plan came from so that files a layer wrote
     through a symlinked directory are found under their tar names. `on_layer` receives the new
@@ -136,4 +138,4 @@ def write_defanged(
         if image.manifest_digest is not None:
             annotations = (("org.opencontainers.image.base.digest", image.manifest_digest),)
         draft = ImageDraft(config=config, layers=(*base, new_layer), annotations=annotations)
-        return write_image(draft, destination)
+        return write_image(draft, destination, registry=registry)

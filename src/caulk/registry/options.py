@@ -1,9 +1,10 @@
-"""Process-wide registry settings chosen by the CLI or server (insecure hosts, CA bundle,
-credentials file), used whenever an image reference names a registry."""
+"""Registry settings (insecure hosts, CA bundle, credentials file, timeout), built once at the
+edge (the CLI, from flags and the environment) and passed to every call that talks to a registry,
+as go-containerregistry's per-call options: two callers in one process never affect each other."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,20 +14,34 @@ from caulk.errors import UsageError
 if TYPE_CHECKING:
     from caulk.registry.client import RegistryClient
 
-__all__ = ["RegistryOptions", "configure", "new_client", "options"]
+__all__ = ["DEFAULT_OPTIONS", "RegistryOptions", "new_client"]
 
 
 @dataclass(frozen=True, slots=True)
 class RegistryOptions:
     insecure: frozenset[str] = field(default_factory=frozenset)  # hosts allowed without TLS checks
     ca_file: str | None = None
-    docker_config: Path | None = None
+    docker_config: Path | None = None  # None: the credential store's default lookup
     timeout: float = 30.0
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> RegistryOptions:
+        """$CAULK_INSECURE_REGISTRIES (a,b), $CAULK_REGISTRY_CA_FILE, $CAULK_REGISTRY_TIMEOUT;
+        UsageError for a timeout that is not a number of seconds."""
+        insecure = environ.get("CAULK_INSECURE_REGISTRIES", "")
+        return cls(
+            insecure=frozenset(h.strip() for h in insecure.split(",") if h.strip()),
+            ca_file=environ.get("CAULK_REGISTRY_CA_FILE") or None,
+            timeout=_timeout(environ.get("CAULK_REGISTRY_TIMEOUT", "")),
+        )
 
-def _timeout_from_env() -> float:
-    """$CAULK_REGISTRY_TIMEOUT: seconds per network read (a manifest gets twice that in all)."""
-    text = os.environ.get("CAULK_REGISTRY_TIMEOUT", "")
+
+DEFAULT_OPTIONS = RegistryOptions()
+"""TLS verified everywhere, 30 s reads: what a library call gets unless told otherwise."""
+
+
+def _timeout(text: str) -> float:
+    """Seconds per network read (a manifest gets twice that in all)."""
     try:
         value = float(text) if text else 30.0
     except ValueError:
@@ -36,36 +51,14 @@ def _timeout_from_env() -> float:
     return value
 
 
-def _from_env() -> RegistryOptions:
-    insecure = os.environ.get("CAULK_INSECURE_REGISTRIES", "")
-    return RegistryOptions(
-        insecure=frozenset(h.strip() for h in insecure.split(",") if h.strip()),
-        ca_file=os.environ.get("CAULK_REGISTRY_CA_FILE") or None,
-        timeout=_timeout_from_env(),
-    )
-
-
-_options = _from_env()
-
-
-def configure(new: RegistryOptions) -> None:
-    global _options  # one process-wide setting, set once by the CLI
-    _options = new
-
-
-def options() -> RegistryOptions:
-    return _options
-
-
-def new_client() -> RegistryClient:
+def new_client(options: RegistryOptions) -> RegistryClient:
     from caulk.registry.client import RegistryClient
     from caulk.registry.credentials import CredentialStore
 
-    opts = _options
     return RegistryClient(
-        credentials=CredentialStore(opts.docker_config),
-        insecure=opts.insecure,
-        ca_file=opts.ca_file,
-        timeout=opts.timeout,
-        manifest_deadline=2 * opts.timeout,  # 60 s by default, as the client's own default
+        credentials=CredentialStore(options.docker_config),
+        insecure=options.insecure,
+        ca_file=options.ca_file,
+        timeout=options.timeout,
+        manifest_deadline=2 * options.timeout,  # 60 s by default, as the client's own default
     )

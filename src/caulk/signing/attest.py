@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import UsageError
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.safeload import load_json
 from caulk.signing.attach import LayerEntry, append_layer
 from caulk.signing.checks import check_artifact_layers, ecdsa_verifies, fetch_layer
@@ -61,10 +62,11 @@ def attest_image(
     identity: str | None = None,
     statement_version: str = "v0.1",
     replace: bool = False,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> SignResult:
     if statement_version not in STATEMENT_TYPES:
         raise UsageError(f"unknown in-toto statement version {statement_version!r}")
-    with open_target(reference) as target:
+    with open_target(reference, registry) as target:
         statement = make_statement(
             _subject_name(target, identity),
             target.digest,
@@ -92,10 +94,13 @@ def attest_image(
 
 
 def verify_attestations(
-    reference: str, key: ec.EllipticCurvePublicKey, predicate_type: str | None
+    reference: str,
+    key: ec.EllipticCurvePublicKey,
+    predicate_type: str | None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> VerifyResult:
     """Every attestation layer is checked; at least one of `predicate_type` must pass."""
-    with open_target(reference) as target:
+    with open_target(reference, registry) as target:
         return check_artifact_layers(
             reference,
             target,

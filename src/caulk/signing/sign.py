@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import UsageError
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.signing.attach import LayerEntry, append_layer
 from caulk.signing.checks import (
     ExpectedIdentity,
@@ -67,8 +68,9 @@ def sign_image(
     *,
     annotations: Mapping[str, str] | None = None,
     identity: str | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> SignResult:
-    with open_target(reference) as target:
+    with open_target(reference, registry) as target:
         payload = make_payload(signing_identity(target, identity), target.digest, annotations or {})
         signature = key.sign(payload, ec.ECDSA(hashes.SHA256()))
         public = key.public_key()
@@ -101,9 +103,10 @@ def verify_image(
     *,
     identity: str | None = None,
     annotations: Mapping[str, str] | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> VerifyResult:
     """Every signature layer is checked; at least one must pass, else SignatureError."""
-    with open_target(reference) as target:
+    with open_target(reference, registry) as target:
         expected = expected_identity(target, identity)
         return check_artifact_layers(
             reference,

@@ -15,7 +15,7 @@ from typing import Any
 
 from caulk.errors import ImageFormatError, UsageError
 from caulk.mediatypes import REF_NAME
-from caulk.registry.options import new_client
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions, new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.signing.store import ArtifactStore, LayoutArtifacts, RegistryArtifacts
 from caulk.source.reference import split_path, split_tag_or_digest
@@ -59,7 +59,7 @@ def docker_identity(ref: Reference) -> str:
     return f"{registry}/{ref.repository}"
 
 
-def open_target(reference: str) -> Target:
+def open_target(reference: str, registry: RegistryOptions = DEFAULT_OPTIONS) -> Target:
     transport, sep, rest = reference.partition(":")
     if sep and transport == "oci":
         return _open_layout(reference, rest)
@@ -70,7 +70,7 @@ def open_target(reference: str) -> Target:
         )
     text = rest if sep and transport == "registry" else reference
     ref = parse_reference(text)
-    client = new_client()
+    client = new_client(registry)
     try:
         manifest = client.get_manifest(ref)
         if not manifest.digest.startswith("sha256:"):  # cosign's tags name sha256 digests

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from caulk.errors import UsageError
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.sink.docker import write_docker_archive
 from caulk.sink.draft import ImageDraft, LayerBlob, WrittenImage, draft_from_image
 from caulk.sink.oci import write_oci_archive, write_oci_dir
@@ -40,17 +41,20 @@ def names_a_registry(text: str) -> bool:
     return bool(sep) and ("." in first or ":" in first or first == "localhost")
 
 
-def write_image(draft: ImageDraft, destination: str) -> WrittenImage:
+def write_image(
+    draft: ImageDraft, destination: str, *, registry: RegistryOptions = DEFAULT_OPTIONS
+) -> WrittenImage:
+    """Write `draft` to `destination`; `registry` applies when it names a registry."""
     transport, sep, rest = destination.partition(":")
     if transport == "registry" and rest:
-        return write_registry(draft, rest, destination)
+        return write_registry(draft, rest, destination, registry)
     if not sep or transport not in _FILE_TRANSPORTS:
         if not names_a_registry(destination):
             raise UsageError(
                 f"invalid destination {destination!r}: {_USAGE}, or a registry HOST/REPO:TAG "
                 "(write registry:REPO:TAG to push to Docker Hub)"
             )
-        return write_registry(draft, destination, destination)
+        return write_registry(draft, destination, destination, registry)
     path_text, _, spec = rest.partition(":")
     if not sep or not path_text:
         raise UsageError(f"invalid destination {destination!r}: {_USAGE}")

@@ -9,7 +9,7 @@ import logging
 from functools import partial
 
 from caulk.errors import UsageError
-from caulk.registry.options import new_client
+from caulk.registry.options import RegistryOptions, new_client
 from caulk.registry.reference import parse_reference
 from caulk.sink.draft import ImageDraft, WrittenImage, manifest_for
 from caulk.sink.oci import open_verified
@@ -19,13 +19,15 @@ __all__ = ["write_registry"]
 log = logging.getLogger(__name__)
 
 
-def write_registry(draft: ImageDraft, text: str, destination: str) -> WrittenImage:
+def write_registry(
+    draft: ImageDraft, text: str, destination: str, options: RegistryOptions
+) -> WrittenImage:
     ref = parse_reference(text)
     if ref.digest is not None:
         raise UsageError(f"push destination {text!r} must name a tag, not a digest")
     config_digest = "sha256:" + hashlib.sha256(draft.config).hexdigest()
     media_type, manifest = manifest_for(draft, config_digest)
-    with new_client() as client:
+    with new_client(options) as client:
         for i, blob in enumerate(draft.layers):
             desc = blob.descriptor
             client.push_blob(

@@ -13,8 +13,10 @@ References: `oci:DIR[:tag|@digest]`, `oci-archive:FILE[:tag|@digest]`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from caulk.errors import UsageError
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.source.interface import Image, Platform
 from caulk.source.layers import DEFAULT_LIMITS, Limits, open_layer
 
@@ -35,18 +37,20 @@ _TRANSPORTS: dict[str, Opener] = {}
 
 
 def register_transport(name: str, opener: Opener) -> None:
-    """Add a transport (e.g. `registry`, from the registry client) to `open_image`."""
+    """Add a file transport to `open_image` (`registry:` is built in: it takes RegistryOptions)."""
     _TRANSPORTS[name] = opener
 
 
 def transports() -> tuple[str, ...]:
-    return tuple(sorted(_TRANSPORTS))
+    return tuple(sorted({*_TRANSPORTS, "registry"}))
 
 
-def _open_registry(reference: str, rest: str, platform: Platform | None) -> Image:
+def _open_registry(
+    reference: str, rest: str, platform: Platform | None, registry: RegistryOptions
+) -> Image:
     from caulk.source.registry import open_registry  # imports the HTTP stack only when needed
 
-    return open_registry(reference, rest, platform)
+    return open_registry(reference, rest, platform, registry)
 
 
 def _builtin() -> None:
@@ -58,17 +62,25 @@ def _builtin() -> None:
     _TRANSPORTS.setdefault("oci-archive", open_oci_archive)
     _TRANSPORTS.setdefault("docker-archive", open_docker_archive)
     _TRANSPORTS.setdefault("dir", open_rootfs)
-    _TRANSPORTS.setdefault("registry", _open_registry)
 
 
-def open_image(reference: str, *, platform: Platform | None = None) -> Image:
-    """Resolve `reference` to an Image (close it, or use it as a context manager)."""
+def open_image(
+    reference: str,
+    *,
+    platform: Platform | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
+) -> Image:
+    """Resolve `reference` to an Image (close it, or use it as a context manager); `registry`
+    applies when it names a registry."""
     _builtin()
     transport, sep, rest = reference.partition(":")
-    opener = _TRANSPORTS.get(transport) if sep else None
+    if sep and transport == "registry":
+        opener: Opener | None = partial(_open_registry, registry=registry)
+    else:
+        opener = _TRANSPORTS.get(transport) if sep else None
     if opener is None:
         # No transport prefix: a registry reference such as `ghcr.io/org/app:1` or `alpine`.
-        return _TRANSPORTS["registry"](reference, reference, platform)
+        return _open_registry(reference, reference, platform, registry)
     if not rest:
         known = ", ".join(f"{t}:" for t in transports())
         raise UsageError(f"unsupported image reference {reference!r}: use one of {known}")

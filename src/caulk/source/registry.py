@@ -10,7 +10,7 @@ from typing import BinaryIO
 from caulk.errors import ImageFormatError
 from caulk.mediatypes import INDEX_TYPES, MANIFEST_TYPES
 from caulk.registry.client import RegistryClient
-from caulk.registry.options import new_client
+from caulk.registry.options import RegistryOptions, new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.source.interface import Descriptor, Image, Platform
 from caulk.source.resolve import Located, resolve
@@ -38,9 +38,11 @@ class RegistryStore:
         self.client.close()
 
 
-def open_registry(reference: str, rest: str, platform: Platform | None) -> Image:
+def open_registry(
+    reference: str, rest: str, platform: Platform | None, options: RegistryOptions
+) -> Image:
     ref = parse_reference(rest)
-    client = new_client()
+    client = new_client(options)
     store = RegistryStore(client, ref)
     try:
         manifest = client.get_manifest(ref)

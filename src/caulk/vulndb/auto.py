@@ -30,6 +30,7 @@ import httpx
 import platformdirs
 
 from caulk.errors import Error
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions
 from caulk.vulndb.defaults import (
     DROPPED_META,
     EMBEDDED_PREFIX,
@@ -301,8 +302,10 @@ def prepare_store(
     now: Callable[[], datetime] = _utcnow,
     client_factory: Callable[[], httpx.Client] | None = None,
     feeds: Sequence[Feed] | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> AutoUpdate:
-    """The store a default scan uses, updated first when it is due and `update` allows it."""
+    """The store a default scan uses, updated first when it is due and `update` allows it;
+    `registry` applies when it was pulled from a registry (`caulk db update --from`)."""
     db = default_db_path()
     explicit = bool(os.environ.get("CAULK_DB"))
     if not update or not auto_update_enabled() or (explicit and not db.is_file()):
@@ -313,7 +316,7 @@ def prepare_store(
     state = _read_state(db)
     if state.get("pulled_from") and db.is_file():  # an air-gapped fleet's own mirror
         try:
-            line = _pull_again(db, state["pulled_from"], state.get("pull_key", ""))
+            line = _pull_again(db, state["pulled_from"], state.get("pull_key", ""), registry)
         except (Error, OSError) as exc:
             _write_state(db, failed_at=when.isoformat(timespec="seconds"))
             why = exc.message if isinstance(exc, Error) else str(exc)
@@ -365,12 +368,12 @@ def record_pull(
     _write_state(db, pulled_from=reference, pull_key=key_path, checked_at=stamp, updated_at=stamp)
 
 
-def _pull_again(db: Path, reference: str, key: str) -> str:
+def _pull_again(db: Path, reference: str, key: str, registry: RegistryOptions) -> str:
     from caulk.signing.keys import load_public_key
     from caulk.vulndb.oci import pull_database
 
     public = load_public_key(Path(key).read_bytes(), where=key) if key else None
-    result = pull_database(reference, db, feeds_dir() / "oci", key=public)
+    result = pull_database(reference, db, feeds_dir() / "oci", key=public, registry=registry)
     signed = ", signature verified" if result.signed else ""
     return (
         f"advisory database updated automatically from {result.reference}{signed}:"

@@ -31,7 +31,7 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from caulk.errors import Error, ImageFormatError, UnsafeContentError, VerificationError
 from caulk.mediatypes import OCI_MANIFEST
 from caulk.registry.client import RegistryClient
-from caulk.registry.options import new_client
+from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions, new_client
 from caulk.registry.reference import Reference, parse_reference
 from caulk.safeload import load_json
 from caulk.vulndb.store import SCHEMA_VERSION, open_store
@@ -118,7 +118,13 @@ def _file_digest(path: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def push_database(db: Path, reference: str, *, client: RegistryClient | None = None) -> PushResult:
+def push_database(
+    db: Path,
+    reference: str,
+    *,
+    client: RegistryClient | None = None,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
+) -> PushResult:
     store = open_store(db)  # refuses a missing, corrupt or foreign file
     try:
         meta = store.meta()
@@ -127,7 +133,7 @@ def push_database(db: Path, reference: str, *, client: RegistryClient | None = N
         store.close()
     ref = _ref(reference)
     own = client is None
-    registry = client or new_client()
+    registry_client = client or new_client(registry)
     try:
         with tempfile.TemporaryFile() as blob:
             raw_sha, raw_size = _compress(db, blob)
@@ -142,11 +148,11 @@ def push_database(db: Path, reference: str, *, client: RegistryClient | None = N
                 blob.seek(0)
                 return _Unclosed(blob)  # type: ignore[return-value]
 
-            registry.push_blob(
+            registry_client.push_blob(
                 ref.registry, ref.repository, layer_digest, size, opener, chunk_size=_CHUNK
             )
         config_digest = _sha256(EMPTY_CONFIG)
-        registry.push_blob(
+        registry_client.push_blob(
             ref.registry,
             ref.repository,
             config_digest,
@@ -154,10 +160,10 @@ def push_database(db: Path, reference: str, *, client: RegistryClient | None = N
             lambda: _Unclosed(io.BytesIO(EMPTY_CONFIG)),  # type: ignore[arg-type,return-value]
         )
         manifest = _manifest(layer_digest, size, raw_sha, raw_size, meta)
-        manifest_digest = registry.put_manifest(ref, manifest, OCI_MANIFEST)
+        manifest_digest = registry_client.put_manifest(ref, manifest, OCI_MANIFEST)
     finally:
         if own:
-            registry.close()
+            registry_client.close()
     log.info("pushed %s as %s@%s", db, ref, manifest_digest)
     return PushResult(str(ref), manifest_digest, size, advisories)
 
@@ -343,7 +349,7 @@ def pull_database(
     work: Path,
     *,
     key: ec.EllipticCurvePublicKey | None = None,
-    client_factory: Callable[[], RegistryClient] = new_client,
+    registry: RegistryOptions = DEFAULT_OPTIONS,
 ) -> PullResult:
     """Verify (signature with `key`, then digests), download (resumable) and install the database
     artifact at `reference` as `db`. Raises `SignatureError` (exit 1) for a missing or wrong
@@ -353,10 +359,11 @@ def pull_database(
     if key is not None:
         from caulk.signing.sign import verify_image
 
-        verified = verify_image(str(ref), key)  # SignatureError unless one signature holds
+        # SignatureError unless one signature holds
+        verified = verify_image(str(ref), key, registry=registry)
         ref = ref.with_digest(verified.digest)  # fetch exactly what was signed
         signed = True
-    client = client_factory()
+    client = new_client(registry)
     try:
         manifest = client.get_manifest(ref, accept=(OCI_MANIFEST,))
         if ref.digest and manifest.digest != ref.digest:

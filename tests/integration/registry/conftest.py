@@ -1,4 +1,5 @@
-"""A real registry (distribution 2.8) on 127.0.0.1 for this module, trusted over plain HTTP."""
+"""A real registry (distribution 2.8) on 127.0.0.1 for this module, over plain HTTP (pass its
+`insecure_options` to trust it)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from caulk.registry.options import RegistryOptions, configure, options
 from tests.support.registry import RegistryServer
 
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
     with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
-        before = options()
-        configure(RegistryOptions(insecure=frozenset({server.host})))
         yield server
-        configure(before)

@@ -44,12 +44,12 @@ def test_copy_roundtrip_keeps_digest(registry: RegistryServer, tmp_path: Path) -
     layout, img = _layout(tmp_path, "app")
     dest = f"{registry.host}/team-a/app:1"
     with open_image(f"oci:{layout}:1") as image:
-        written = write_image(draft_from_image(image), dest)
+        written = write_image(draft_from_image(image), dest, registry=registry.insecure_options)
     assert written.manifest_digest == img.manifest_digest  # pushed byte for byte
     raw = _skopeo_inspect(f"docker://{dest}")
     assert [layer["digest"] for layer in raw["layers"]] == list(img.layer_digests)  # type: ignore[index,union-attr]
 
-    with open_image(dest) as image:
+    with open_image(dest, registry=registry.insecure_options) as image:
         out = write_image(draft_from_image(image), f"oci-archive:{tmp_path}/copy.tar:2")
         assert out.manifest_digest == img.manifest_digest
         write_image(draft_from_image(image), f"docker-archive:{tmp_path}/d.tar:x/y:z")
@@ -60,7 +60,11 @@ def test_copy_roundtrip_keeps_digest(registry: RegistryServer, tmp_path: Path) -
 def test_failed_push_leaves_no_tag(registry: RegistryServer, tmp_path: Path) -> None:
     layout, _ = _layout(tmp_path, "broken", wrong_layer_digest=frozenset({1}))
     with pytest.raises(ImageFormatError), open_image(f"oci:{layout}:1") as image:
-        write_image(draft_from_image(image), f"{registry.host}/team-a/broken:1")
+        write_image(
+            draft_from_image(image),
+            f"{registry.host}/team-a/broken:1",
+            registry=registry.insecure_options,
+        )
     with RegistryClient(insecure=frozenset({registry.host})) as client:
         assert client.head_manifest(Reference(registry.host, "team-a/broken", "1")) is None
 

@@ -35,7 +35,7 @@ def test_multi_platform_image_from_registry(registry: RegistryServer, tmp_path: 
     layout = synth.write_oci(tmp_path / "layout", [amd, arm], tag="1")
     _skopeo_push(f"oci:{layout}:1", f"{registry.host}/team-a/multi:1", "--all")
 
-    with open_image(f"{registry.host}/team-a/multi:1") as image:
+    with open_image(f"{registry.host}/team-a/multi:1", registry=registry.insecure_options) as image:
         assert image.transport == "registry"
         assert str(image.platform) == "linux/amd64"
         assert image.tag == "1"
@@ -43,14 +43,20 @@ def test_multi_platform_image_from_registry(registry: RegistryServer, tmp_path: 
         with image.open_layer(image.layers[0]) as stream:
             assert stream.read() == amd.uncompressed[0]
     with open_image(
-        f"registry:{registry.host}/team-a/multi:1", platform=Platform.parse("linux/arm64/v8")
+        f"registry:{registry.host}/team-a/multi:1",
+        platform=Platform.parse("linux/arm64/v8"),
+        registry=registry.insecure_options,
     ) as image:
         assert len(image.layers) == 2
         for layer, expected in zip(image.layers, arm.uncompressed, strict=True):
             with image.open_layer(layer) as stream:
                 assert stream.read() == expected
     with pytest.raises(ImageFormatError, match=r"platform linux/s390x not in the image index"):
-        open_image(f"{registry.host}/team-a/multi:1", platform=Platform.parse("linux/s390x"))
+        open_image(
+            f"{registry.host}/team-a/multi:1",
+            platform=Platform.parse("linux/s390x"),
+            registry=registry.insecure_options,
+        )
 
 
 def test_corrupted_blob_in_registry_is_caught(registry: RegistryServer, tmp_path: Path) -> None:
@@ -63,7 +69,9 @@ def test_corrupted_blob_in_registry_is_caught(registry: RegistryServer, tmp_path
     blob = bytearray(data.read_bytes())
     blob[-10] ^= 0xFF  # same size, different bytes
     data.write_bytes(bytes(blob))
-    with open_image(f"{registry.host}/team-a/corrupt:1") as image:
+    with open_image(
+        f"{registry.host}/team-a/corrupt:1", registry=registry.insecure_options
+    ) as image:
         with pytest.raises(ImageFormatError) as info, image.open_layer(image.layers[0]) as s:
             s.read()
     assert "\n" not in str(info.value)

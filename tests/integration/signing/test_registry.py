@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import SignatureError
 from caulk.registry.client import RegistryClient
-from caulk.registry.options import RegistryOptions, configure, options
 from caulk.registry.reference import Reference
 from caulk.signing.attest import attest_image, verify_attestations
 from caulk.signing.interface import PREDICATE_TYPES
@@ -35,12 +34,7 @@ DEBIAN_SIGSTORE_DISABLED = "Debian-local change: sigstore disabled"
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
     with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
-        before = options()
-        configure(RegistryOptions(insecure=frozenset({server.host})))
-        try:
-            yield server
-        finally:
-            configure(before)
+        yield server
 
 
 @pytest.fixture
@@ -80,14 +74,22 @@ def test_sign_verify_append_in_registry(
     tmp_path: Path, registry: RegistryServer, key: ec.EllipticCurvePrivateKey
 ) -> None:
     ref = _push(tmp_path, registry, "team-a/app:1.0", b"one")
-    signed = sign_image(ref, key)
-    (payload,) = [v.payload for v in verify_image(ref, key.public_key()).verified]
+    signed = sign_image(ref, key, registry=registry.insecure_options)
+    (payload,) = [
+        v.payload
+        for v in verify_image(ref, key.public_key(), registry=registry.insecure_options).verified
+    ]
     assert payload["critical"]["identity"]["docker-reference"] == f"{registry.host}/team-a/app"
     assert payload["critical"]["image"]["docker-manifest-digest"] == signed.digest
     other = ec.generate_private_key(ec.SECP256R1())
-    assert sign_image(ref, other).layer_count == 2
+    assert sign_image(ref, other, registry=registry.insecure_options).layer_count == 2
     by_digest = f"{registry.host}/team-a/app@{signed.digest}"
-    assert len(verify_image(by_digest, other.public_key()).verified) == 1
+    assert (
+        len(
+            verify_image(by_digest, other.public_key(), registry=registry.insecure_options).verified
+        )
+        == 1
+    )
     with RegistryClient(insecure=frozenset({registry.host})) as client:
         tags = client.list_tags(registry.host, "team-a/app")
     assert sorted(tags) == ["1.0", signed.artifact_tag]
@@ -98,7 +100,7 @@ def test_other_digest_and_tampered_blob_in_registry(
 ) -> None:
     a = _push(tmp_path, registry, "team-b/app:a", b"aaa")
     b = _push(tmp_path, registry, "team-b/app:b", b"bbb")
-    signed_a = sign_image(a, key)
+    signed_a = sign_image(a, key, registry=registry.insecure_options)
     with RegistryClient(insecure=frozenset({registry.host})) as client:
         sig = client.get_manifest(Reference(registry.host, "team-b/app", signed_a.artifact_tag))
         b_digest = client.head_manifest(Reference(registry.host, "team-b/app", "b"))
@@ -109,7 +111,7 @@ def test_other_digest_and_tampered_blob_in_registry(
             sig.media_type,
         )
     with pytest.raises(SignatureError, match="is not the image's"):
-        verify_image(b, key.public_key())
+        verify_image(b, key.public_key(), registry=registry.insecure_options)
     # Overwrite the payload blob in the registry's storage: the registry serves it unchanged.
     layer_digest = json.loads(sig.body)["layers"][0]["digest"].split(":")[1]
     data = (
@@ -117,7 +119,7 @@ def test_other_digest_and_tampered_blob_in_registry(
     )
     data.write_bytes(data.read_bytes().replace(b"team-b", b"team-x"))
     with pytest.raises(SignatureError, match="does not match its digest"):
-        verify_image(a, key.public_key())
+        verify_image(a, key.public_key(), registry=registry.insecure_options)
 
 
 def test_attestation_in_registry(
@@ -125,8 +127,12 @@ def test_attestation_in_registry(
 ) -> None:
     ref = _push(tmp_path, registry, "team-c/app:1.0", b"att")
     bom = {"bomFormat": "CycloneDX", "specVersion": "1.5"}
-    result = attest_image(ref, key, PREDICATE_TYPES["sbom"], bom)
-    (item,) = verify_attestations(ref, key.public_key(), PREDICATE_TYPES["sbom"]).verified
+    result = attest_image(
+        ref, key, PREDICATE_TYPES["sbom"], bom, registry=registry.insecure_options
+    )
+    (item,) = verify_attestations(
+        ref, key.public_key(), PREDICATE_TYPES["sbom"], registry=registry.insecure_options
+    ).verified
     assert item.payload["subject"] == [
         {"name": f"{registry.host}/team-c/app", "digest": {"sha256": result.digest[7:]}}
     ]
@@ -137,7 +143,7 @@ def test_skopeo_copies_caulk_signatures_and_caulk_verifies_the_copy(
     tmp_path: Path, registry: RegistryServer, key: ec.EllipticCurvePrivateKey
 ) -> None:
     ref = _push(tmp_path, registry, "team-d/app:1.0", b"copy")
-    signed = sign_image(ref, key, annotations={"by": "caulk"})
+    signed = sign_image(ref, key, annotations={"by": "caulk"}, registry=registry.insecure_options)
     copy = f"{registry.host}/team-e/mirror:1.0"
     run = subprocess.run(
         [
@@ -163,8 +169,13 @@ def test_skopeo_copies_caulk_signatures_and_caulk_verifies_the_copy(
     assert b"application/vnd.dev.cosign.simplesigning.v1+json" in written.body
     # The claim names the original repository: the mirror verifies only with that identity.
     with pytest.raises(SignatureError, match="signed for"):
-        verify_image(copy, key.public_key())
-    (item,) = verify_image(copy, key.public_key(), identity=f"{registry.host}/team-d/app").verified
+        verify_image(copy, key.public_key(), registry=registry.insecure_options)
+    (item,) = verify_image(
+        copy,
+        key.public_key(),
+        identity=f"{registry.host}/team-d/app",
+        registry=registry.insecure_options,
+    ).verified
     assert item.payload["optional"] == {"by": "caulk"}
 
 
@@ -222,14 +233,16 @@ def test_skopeo_sigstore_sign_and_verify(tmp_path: Path, registry: RegistryServe
     if DEBIAN_SIGSTORE_DISABLED in signing.stderr:
         # Both directions are disabled in this build: prove it for verification too, then skip.
         _push(tmp_path, registry, "team-f/app:1.0", b"skopeo")
-        sign_image(dest, key)
+        sign_image(dest, key, registry=registry.insecure_options)
         check = _skopeo_verifying_copy(policy, regd, dest, tmp_path / "out")
         assert DEBIAN_SIGSTORE_DISABLED in check.stderr, check.stderr
         pytest.skip(f"skopeo: {DEBIAN_SIGSTORE_DISABLED} (signing and policy verification)")
     assert signing.returncode == 0, signing.stderr
-    result = verify_image(dest, key.public_key())  # skopeo's claim names repo:tag
+    result = verify_image(
+        dest, key.public_key(), registry=registry.insecure_options
+    )  # skopeo's claim names repo:tag
     assert result.verified
-    sign_image(dest, key)
+    sign_image(dest, key, registry=registry.insecure_options)
     check = _skopeo_verifying_copy(policy, regd, dest, tmp_path / "out")
     assert check.returncode == 0, check.stderr
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from caulk.cli.main import main
-from caulk.registry.options import configure, options
 from caulk.signing.keys import generate_key_pair
 from caulk.vulndb.auto import prepare_store
 from caulk.vulndb.oci import ARTIFACT_TYPE, LAYER_MEDIA_TYPE
@@ -26,11 +25,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "advisories-import
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
     with RegistryServer.start(tmp_path_factory.mktemp("registry")) as server:
-        before = options()
-        try:
-            yield server
-        finally:
-            configure(before)
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +111,7 @@ def test_push_sign_and_pull_round_trip(
     monkeypatch.setenv("CAULK_DB", str(target))
     monkeypatch.setenv("CAULK_DB_AUTO_UPDATE", "true")
     later = datetime.fromisoformat(state["checked_at"]) + timedelta(hours=25)
-    (line,) = prepare_store(now=lambda: later).lines
+    (line,) = prepare_store(now=lambda: later, registry=registry.insecure_options).lines
     assert line.startswith(f"advisory database updated automatically from {ref}")
     assert "signature verified" in line
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from caulk.errors import ImageFormatError
-from caulk.registry.options import RegistryOptions, configure, options
+from caulk.registry.options import RegistryOptions
 from caulk.source import open_image
 from caulk.source.interface import Platform
 from caulk.source.resolve import MAX_DESCRIPTORS
@@ -101,12 +101,9 @@ def test_a_registry_serves_each_nested_index_once() -> None:
             reply(h, 200, b"{}")
 
     with serve(handle) as (host, seen):
-        before = options()
-        configure(RegistryOptions(insecure=frozenset({host})))
-        try:
-            with pytest.raises(ImageFormatError, match="not in the image index"):
-                open_image(f"registry:{host}/a/b:1")
-        finally:
-            configure(before)
+        with pytest.raises(ImageFormatError, match="not in the image index"):
+            open_image(
+                f"registry:{host}/a/b:1", registry=RegistryOptions(insecure=frozenset({host}))
+            )
     manifest_gets = [s for s in seen if "/manifests/" in s["path"]]
     assert len(manifest_gets) == 1 + 5  # the tag, then each index once by digest
