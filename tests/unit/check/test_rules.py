@@ -9,12 +9,12 @@ import pytest
 
 from caulk.check.dockerfile import LintConfig, engine
 from caulk.check.dockerfile import ruleset as cat
-from caulk.check.dockerfile.context import Check, Hit, LintContext
+from caulk.check.dockerfile.context import Hit, LintContext
 from caulk.check.image import run_checks
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.setuid import SetuidCheck
 from caulk.check.image.tools import ToolsCheck
-from caulk.check.rules import Rule
+from caulk.check.rules import FunctionCheck, Rule
 from caulk.fs.interface import EntryType
 from caulk.fs.view import view_from_layers
 from caulk.model import Finding, Location, Unknown
@@ -49,8 +49,8 @@ def test_a_dockerfile_check_that_raises_is_one_unknown_naming_its_rules(
 ) -> None:
     real = engine.checks()
     rules: tuple[Rule, ...] = (cat.SUDO,)
-    broken: list[tuple[tuple[Rule, ...], Check]] = [(rules, _broken)]
-    monkeypatch.setattr(engine, "checks", lambda: broken + real)
+    broken = FunctionCheck(rules, _broken)
+    monkeypatch.setattr(engine, "checks", lambda: [broken, *real])
     result = engine.lint(
         b"FROM debian:12\nRUN sudo apt-get update\n", path="Df", config=LintConfig()
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from caulk.check.dockerfile.shell import SHELLS, Command, Script, analyze, command_of_exec
 from caulk.check.dockerfile.syntax import Dockerfile, Instruction, Stage, shift_segments
-from caulk.check.rules import Rule
+from caulk.check.rules import Checks, Rule
 
 if TYPE_CHECKING:
     from caulk.check.dockerfile.config import LintConfig
@@ -131,20 +131,15 @@ def _scripts(run: Instruction) -> tuple[Script, ...]:
 
 
 Check = Callable[[LintContext], Iterable[Hit]]
-_CHECKS: list[tuple[tuple[Rule, ...], Check]] = []
+_CHECKS: Checks[LintContext, Hit] = Checks()
 
 
 def register_check(*rules: Rule) -> Callable[[Check], Check]:
-    """Decorator: `fn` may produce hits of `rules` (used to skip checks whose rules are off)."""
-
-    def deco(fn: Check) -> Check:
-        _CHECKS.append((rules, fn))
-        return fn
-
-    return deco
+    """Decorator: `fn` may produce hits of `rules` (skipped when they are all off)."""
+    return _CHECKS.register(*rules)
 
 
-def checks() -> list[tuple[tuple[Rule, ...], Check]]:
+def checks() -> Checks[LintContext, Hit]:
     from caulk.check.dockerfile import rules  # noqa: F401 - registers the built-in checks
 
-    return list(_CHECKS)
+    return _CHECKS

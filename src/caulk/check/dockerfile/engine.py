@@ -17,7 +17,7 @@ from caulk.check.dockerfile.context import Hit, LintContext, checks
 from caulk.check.dockerfile.custom import evaluate
 from caulk.check.dockerfile.parser import parse
 from caulk.check.dockerfile.syntax import Dockerfile, Instruction
-from caulk.check.rules import run_guarded
+from caulk.check.rules import run_all
 from caulk.errors import DockerfileError
 from caulk.model import Finding, Location, Severity, Unknown
 
@@ -55,15 +55,12 @@ def lint_path(path: Path | str, *, config: LintConfig | None = None) -> LintResu
 def lint(text: str | bytes, *, path: str, config: LintConfig) -> LintResult:
     df = parse(text)
     ctx = LintContext(df, config)
-    hits: list[Hit] = []
-    unknowns: list[Unknown] = []
-    for rules, check in checks():
-        if all(not _enabled(r.id, r.hadolint, config) for r in rules):
-            continue
-        found, crash = run_guarded(rules, check.__name__, check, ctx, Location(path=path))
-        hits.extend(found)
-        if crash is not None:
-            unknowns.append(crash)
+    hits, unknowns = run_all(
+        checks(),
+        ctx,
+        enabled=lambda rule: _enabled(rule.id, rule.hadolint, config),
+        where=Location(path=path),
+    )
     for custom in config.custom_rules:
         hits.extend(evaluate(custom, ctx))
     findings: list[Finding] = [_problem_finding(path, p) for p in df.problems]

@@ -27,7 +27,7 @@ from caulk.check.image.setuid import SetuidCheck
 from caulk.check.image.tools import ToolsCheck
 from caulk.check.image.user import UserCheck
 from caulk.check.image.worldwritable import WorldWritableCheck
-from caulk.check.rules import run_guarded
+from caulk.check.rules import run_all
 from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location, Unknown
 
@@ -94,17 +94,8 @@ def run_checks(ctx: ImageContext, checks: Iterable[ImageCheck] = ALL_CHECKS) -> 
     findings are sorted by rule ID, path, layer, field, line, message. A check that raises gives
     one unknown naming its rules instead of findings, and the others still run."""
     disabled = ctx.options.disabled_rules
-    findings: list[Finding] = []
-    unknowns: list[Unknown] = []
-    where = Location()  # the image as a whole
-    for check in checks:
-        if check.rules and all(rule.id in disabled for rule in check.rules):
-            continue
-        name = type(check).__name__
-        found, crash = run_guarded(check.rules, name, check.run, ctx, where)
-        if crash is not None:
-            unknowns.append(crash)
-        found = [f for f in found if f.rule_id not in disabled]
-        log.debug("%s: %d findings", name, len(found))
-        findings.extend(found)
+    found, unknowns = run_all(
+        checks, ctx, enabled=lambda rule: rule.id not in disabled, where=Location()
+    )
+    findings = [f for f in found if f.rule_id not in disabled]
     return CheckRun(tuple(sorted(findings, key=sort_key)), tuple(unknowns))

@@ -3,11 +3,10 @@ turns an `ImageContext` into findings. Checks are pure: no IO beyond what the co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from caulk.check.rules import Rule
+from caulk.check.rules import Check
 from caulk.fs.efficiency import Efficiency
 from caulk.fs.interface import FileAnalyzer, LayerView
 from caulk.model import Finding
@@ -38,11 +37,8 @@ class ImageContext:
     efficiency: Efficiency | None = None  # computed once by the orchestrator, else by the check
 
 
-class ImageCheck(Protocol):
-    @property
-    def rules(self) -> tuple[Rule, ...]: ...
+class ImageCheck(Check[ImageContext, Finding], Protocol):
+    """A `check.rules.Check` over an image that also names the file analyzers it needs."""
 
     @property
     def analyzers(self) -> tuple[FileAnalyzer, ...]: ...
-
-    def run(self, ctx: ImageContext) -> Iterable[Finding]: ...
