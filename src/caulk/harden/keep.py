@@ -30,7 +30,7 @@ from caulk.catalog.elfdeps import ElfDeps, ElfDepsAnalyzer
 from caulk.errors import UsageError
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 from caulk.harden.options import KeepSpec
-from caulk.harden.paths import normalise
+from caulk.harden.paths import normalise, real_path
 
 if TYPE_CHECKING:
     from caulk.harden.startup import Need
@@ -54,7 +54,6 @@ _MULTIARCH = {
     "x86-64": "x86_64-linux-gnu",
     "aarch64": "aarch64-linux-gnu",
 }
-_MAX_HOPS = 40
 _STRACE_CALL = re.compile(r"^(?:\[pid\s+\d+\]\s+|\d+\s+)?([a-z0-9_]+)\((.*)$")
 _PID = re.compile(r"^(?:\[pid\s+\d+\]\s+|\d+\s+)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -131,30 +130,9 @@ class _Closure:
     # ---------------------------------------------------------------- paths and links
     def keep_path(self, path: str, *, tree: bool) -> bool:
         """Keep `path` (spelled as in the image) and every symlink that leads to it."""
-        parts = deque(normalise(path).split("/")[1:])
-        current, hops = "/", 0
-        while parts:
-            name = parts.popleft()
-            if name in ("", "."):
-                continue
-            if name == "..":
-                current = posixpath.dirname(current)
-                continue
-            candidate = posixpath.join(current, name)
-            entry = self.final.get(candidate)
-            if entry is None:
-                return False
-            if entry.type is EntryType.SYMLINK:
-                self._add(candidate)
-                hops += 1
-                if hops > _MAX_HOPS:
-                    return False
-                target = entry.link or ""
-                if target.startswith("/"):
-                    current = "/"
-                parts.extendleft(reversed(target.split("/")))
-                continue
-            current = candidate
+        current = real_path(self.view, path, follow_final=True, on_link=self._add)
+        if current is None:
+            return False
         self._add(current)
         if tree and self.final[current].type is EntryType.DIR:
             self.trees.add(current)

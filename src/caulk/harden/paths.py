@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
+from collections.abc import Callable
 
 from caulk.errors import ImageFormatError
 from caulk.fs.inodes import InodeResolver
@@ -21,10 +22,17 @@ def normalise(path: str) -> str:
     return "/" + clean.lstrip("/")
 
 
-def real_path(view: LayerView, path: str, *, follow_final: bool = False) -> str | None:
+def real_path(
+    view: LayerView,
+    path: str,
+    *,
+    follow_final: bool = False,
+    on_link: Callable[[str], None] | None = None,
+) -> str | None:
     """`path` with every symlinked directory resolved inside the image (absolute targets are
     relative to the image root, ".." stops at the root), or None when it does not exist. The last
-    component is followed only with `follow_final`: a whiteout must delete the link itself."""
+    component is followed only with `follow_final`: a whiteout must delete the link itself.
+    `on_link(link_path)` is called for each symlink followed on the way."""
     parts = deque(normalise(path).split("/")[1:])
     current = "/"
     hops = 0
@@ -40,6 +48,8 @@ def real_path(view: LayerView, path: str, *, follow_final: bool = False) -> str 
         if entry is None:
             return None
         if entry.type is EntryType.SYMLINK and (parts or follow_final):
+            if on_link is not None:
+                on_link(candidate)
             hops += 1
             if hops > _MAX_HOPS:
                 return None
