@@ -9,9 +9,11 @@ layer that deletes the target leaves the link, a regular file, in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 
-__all__ = ["REGULAR", "InodeResolver", "layer_digest"]
+__all__ = ["REGULAR", "InodeResolver", "layer_digest", "regular_files"]
 
 REGULAR = frozenset({EntryType.FILE, EntryType.HARDLINK})
 _MAX_CHAIN = 40
@@ -72,3 +74,14 @@ class InodeResolver:
             last = {entry.path: entry for entry in self._view.layers[layer].entries}
             self._last[layer] = last
         return last
+
+
+def regular_files(view: LayerView) -> Iterator[tuple[FileEntry, FileEntry]]:
+    """(visible entry, inode entry holding its bytes, mode, owner and capabilities) for every
+    regular file of the final filesystem (hard links included), in path order."""
+    resolver = InodeResolver(view)
+    squashed = view.squashed()
+    for path in sorted(squashed):
+        entry = squashed[path]
+        if entry.type in REGULAR:
+            yield entry, resolver.inode(entry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caulk.fs.inodes import REGULAR, InodeResolver
+from caulk.fs.inodes import regular_files
 from caulk.fs.interface import EntryType, FileEntry, LayerView
 
 __all__ = ["executables"]
@@ -12,10 +12,6 @@ __all__ = ["executables"]
 
 def executables(view: LayerView) -> Iterator[tuple[str, FileEntry]]:
     """(path, the FILE entry holding its bytes) of each executable of the final filesystem."""
-    resolver = InodeResolver(view)
-    for path, entry in view.squashed().items():
-        if entry.type not in REGULAR:
-            continue
-        inode = resolver.inode(entry)
+    for entry, inode in regular_files(view):
         if inode.type is EntryType.FILE and inode.mode & 0o111:
-            yield path, inode
+            yield entry.path, inode

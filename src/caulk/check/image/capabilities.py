@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import FILE_CAPABILITIES
 from caulk.check.rules import Rule
-from caulk.fs.inodes import REGULAR, InodeResolver, layer_digest
+from caulk.fs.inodes import layer_digest, regular_files
 from caulk.fs.interface import FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 
@@ -18,15 +18,9 @@ __all__ = ["CapabilityCheck", "capability_files"]
 
 def capability_files(view: LayerView) -> Iterator[tuple[FileEntry, str]]:
     """(visible entry, capabilities text) for every regular file that has capabilities."""
-    resolver = InodeResolver(view)
-    squashed = view.squashed()
-    for path in sorted(squashed):
-        entry = squashed[path]
-        if entry.type not in REGULAR:
-            continue
-        caps = resolver.inode(entry).capabilities
-        if caps:
-            yield entry, caps
+    for entry, inode in regular_files(view):
+        if inode.capabilities:
+            yield entry, inode.capabilities
 
 
 class CapabilityCheck:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import SETUID
 from caulk.check.rules import Rule
-from caulk.fs.inodes import REGULAR, InodeResolver, layer_digest
+from caulk.fs.inodes import layer_digest, regular_files
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry, LayerView
 from caulk.model import Finding, Location
 
@@ -22,13 +22,7 @@ __all__ = ["SetuidCheck", "setuid_files"]
 def setuid_files(view: LayerView) -> Iterator[tuple[FileEntry, FileEntry]]:
     """(visible entry, inode entry holding its mode and owner) for every setuid/setgid regular
     file of the final filesystem, in path order."""
-    resolver = InodeResolver(view)
-    squashed = view.squashed()
-    for path in sorted(squashed):
-        entry = squashed[path]
-        if entry.type not in REGULAR:
-            continue
-        inode = resolver.inode(entry)
+    for entry, inode in regular_files(view):
         if inode.mode & 0o6000:
             yield entry, inode
 
