@@ -9,17 +9,16 @@ are one identity to the kernel: file ownership and audit trails mix them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from caulk.check.image.interface import ImageContext
 from caulk.check.image.rules import DUPLICATE_ID, EMPTY_PASSWORD
-from caulk.check.image.user import PASSWD_PATH, PasswdAnalyzer, parse_passwd
+from caulk.check.image.user import PASSWD_ANALYZER, PASSWD_PATH, EtcFileAnalyzer, parse_passwd
 from caulk.check.rules import Rule
 from caulk.fs.inodes import layer_digest
-from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
+from caulk.fs.interface import FileAnalyzer
 from caulk.model import Finding, Location
 
-__all__ = ["AccountsCheck", "GroupAnalyzer", "ShadowAnalyzer", "empty_passwords"]
+__all__ = ["AccountsCheck", "empty_passwords"]
 
 SHADOW_PATH = "/etc/shadow"
 GROUP_PATH = "/etc/group"
@@ -37,35 +36,9 @@ def empty_passwords(data: bytes) -> tuple[str, ...]:
     return tuple(names)
 
 
-@dataclass(frozen=True, slots=True)
-class ShadowAnalyzer:
-    name: str = "shadow"
-    version: str = "1"
-    max_size: int = 4 * 1024 * 1024
-
-    def wants(self, entry: FileEntry) -> bool:
-        return entry.path == SHADOW_PATH and entry.type is EntryType.FILE
-
-    def analyze(self, entry: FileEntry, data: bytes) -> object | None:
-        return empty_passwords(data)
-
-
-@dataclass(frozen=True, slots=True)
-class GroupAnalyzer:
-    """/etc/group has the passwd shape (name:x:id:…): (name, gid) pairs."""
-
-    name: str = "group"
-    version: str = "1"
-    max_size: int = 4 * 1024 * 1024
-
-    def wants(self, entry: FileEntry) -> bool:
-        return entry.path == GROUP_PATH and entry.type is EntryType.FILE
-
-    def analyze(self, entry: FileEntry, data: bytes) -> object | None:
-        return parse_passwd(data)
-
-
-_PASSWD, _SHADOW, _GROUP = PasswdAnalyzer(), ShadowAnalyzer(), GroupAnalyzer()
+_PASSWD = PASSWD_ANALYZER
+_SHADOW = EtcFileAnalyzer("shadow", SHADOW_PATH, empty_passwords)
+_GROUP = EtcFileAnalyzer("group", GROUP_PATH, parse_passwd)  # the passwd shape: (name, gid)
 
 
 def _result(

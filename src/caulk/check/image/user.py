@@ -7,7 +7,7 @@ start ("unable to find user …") when it is not there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from caulk.check.image.interface import ImageContext
@@ -16,7 +16,7 @@ from caulk.check.rules import Rule
 from caulk.fs.interface import EntryType, FileAnalyzer, FileEntry
 from caulk.model import Finding, Location
 
-__all__ = ["PASSWD_PATH", "PasswdAnalyzer", "UserCheck", "parse_passwd"]
+__all__ = ["PASSWD_ANALYZER", "PASSWD_PATH", "EtcFileAnalyzer", "UserCheck", "parse_passwd"]
 
 PASSWD_PATH = "/etc/passwd"  # noqa: S105 - a path, not a password
 _FIELD = "config.User"
@@ -37,19 +37,25 @@ def parse_passwd(data: bytes) -> tuple[tuple[str, int], ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class PasswdAnalyzer:
-    name: str = "passwd"
+class EtcFileAnalyzer:
+    """Reads one account file of the image by its path (/etc/passwd, /etc/shadow, /etc/group)
+    with `parse`."""
+
+    name: str
+    path: str
+    parse: Callable[[bytes], object]
     version: str = "1"
     max_size: int = 4 * 1024 * 1024
 
     def wants(self, entry: FileEntry) -> bool:
-        return entry.path == PASSWD_PATH and entry.type is EntryType.FILE
+        return entry.path == self.path and entry.type is EntryType.FILE
 
     def analyze(self, entry: FileEntry, data: bytes) -> object | None:
-        return parse_passwd(data)
+        return self.parse(data)
 
 
-_PASSWD = PasswdAnalyzer()
+PASSWD_ANALYZER = EtcFileAnalyzer("passwd", PASSWD_PATH, parse_passwd)
+_PASSWD = PASSWD_ANALYZER
 
 
 class UserCheck:
