@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from caulk.errors import Error, ImageFormatError, UnsafeContentError, VerificationError
 from caulk.mediatypes import OCI_MANIFEST
+from caulk.registry.bodies import BlobStream
 from caulk.registry.client import RegistryClient
 from caulk.registry.options import DEFAULT_OPTIONS, RegistryOptions, new_client
 from caulk.registry.reference import Reference, parse_reference
@@ -285,18 +286,17 @@ def _download(client: RegistryClient, ref: Reference, layer: _Layer, part: Path)
             stream=True,
             ok=(200, 206),
         )
-        try:
-            if response.status_code == 200:
-                offset = 0  # no range support: start over
-            with part.open("ab" if offset else "wb") as out:
-                written = offset
-                for chunk in response.iter_bytes(_CHUNK):
-                    written += len(chunk)
-                    if written > layer.size:
-                        break
-                    out.write(chunk)  # as received: an interruption keeps every byte
-        finally:
-            response.close()
+        if response.status_code == 200:
+            offset = 0  # no range support: start over
+        # BlobStream: the registry client's throughput floor for blob bodies (a dripping
+        # registry is cut off), and it closes the response
+        with BlobStream(response) as stream, part.open("ab" if offset else "wb") as out:
+            written = offset
+            while chunk := stream.read(_CHUNK):
+                written += len(chunk)
+                if written > layer.size:
+                    break
+                out.write(chunk)  # as received: an interruption keeps every byte
     size = part.stat().st_size
     where = f"{ref.registry}/{ref.repository}@{layer.digest}"
     if size != layer.size:
